@@ -1,0 +1,111 @@
+import { MessageType, parseServerControl, type ServerControlMessage } from '../protocol.ts'
+
+/** The part of the WebSocket API that y-websocket's provider and this wrapper use. */
+export interface SocketLike {
+  binaryType: string
+  readyState: number
+  onopen: ((event: unknown) => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+  onclose: ((event: { code: number; reason: string }) => void) | null
+  onerror: ((event: unknown) => void) | null
+  send(data: ArrayBufferLike | ArrayBufferView | string): void
+  close(code?: number, reason?: string): void
+}
+
+export type SocketConstructor = new (url: string, protocols?: string | string[]) => SocketLike
+
+export interface AuthSocketOptions {
+  /** Fetches a fresh room token; called once per (re)connection. */
+  getToken: () => Promise<string>
+  /** Receives the server's text control frames (auth-ok, presence, saved). */
+  onControl?: (message: ServerControlMessage) => void
+  /** The WebSocket implementation: the browser's by default, `ws` in Node. */
+  WebSocketImpl?: SocketConstructor
+}
+
+/** Close code the wrapper uses when it could not get a token; y-websocket reconnects after it. */
+export const TOKEN_UNAVAILABLE_CLOSE = 4000
+
+// An awareness message listing no clients: it changes nothing but tells the provider the
+// connection is alive, since the provider only counts binary frames as traffic.
+const LIVENESS_FRAME = new Uint8Array([MessageType.awareness, 1, 0]).buffer
+
+const CONNECTING = 0
+const OPEN = 1
+const CLOSING = 2
+const CLOSED = 3
+
+/**
+ * Builds a WebSocket class for y-websocket's `WebSocketPolyfill` option that speaks the
+ * auth-first contract: on open it sends `{"type":"auth","token"}` before the provider's
+ * first frame, and it keeps the server's text control frames away from the provider,
+ * which only ever sees binary Yjs frames.
+ */
+export function createAuthSocketClass(options: AuthSocketOptions): SocketConstructor {
+  const Impl = options.WebSocketImpl ?? (globalThis.WebSocket as unknown as SocketConstructor)
+
+  return class AuthSocket implements SocketLike {
+    static readonly CONNECTING = CONNECTING
+    static readonly OPEN = OPEN
+    static readonly CLOSING = CLOSING
+    static readonly CLOSED = CLOSED
+    readonly CONNECTING = CONNECTING
+    readonly OPEN = OPEN
+    readonly CLOSING = CLOSING
+    readonly CLOSED = CLOSED
+
+    binaryType = 'arraybuffer'
+    readyState = CONNECTING
+    onopen: SocketLike['onopen'] = null
+    onmessage: SocketLike['onmessage'] = null
+    onclose: SocketLike['onclose'] = null
+    onerror: SocketLike['onerror'] = null
+    private readonly inner: SocketLike
+
+    constructor(url: string, protocols?: string | string[]) {
+      this.inner = new Impl(url, protocols)
+      this.inner.binaryType = 'arraybuffer'
+      this.inner.onopen = () => void this.authenticate()
+      this.inner.onmessage = (event) => this.receive(event.data)
+      this.inner.onerror = (event) => this.onerror?.(event)
+      this.inner.onclose = (event) => {
+        this.readyState = CLOSED
+        this.onclose?.(event)
+      }
+    }
+
+    private async authenticate(): Promise<void> {
+      let token: string
+      try {
+        token = await options.getToken()
+      } catch {
+        this.inner.close(TOKEN_UNAVAILABLE_CLOSE, 'token unavailable')
+        return
+      }
+      if (this.inner.readyState !== OPEN) return
+      this.inner.send(JSON.stringify({ type: 'auth', token }))
+      this.readyState = OPEN
+      this.onopen?.({})
+    }
+
+    private receive(data: unknown): void {
+      if (typeof data === 'string') {
+        const message = parseServerControl(data)
+        if (message) options.onControl?.(message)
+        this.onmessage?.({ data: LIVENESS_FRAME })
+        return
+      }
+      this.onmessage?.({ data })
+    }
+
+    send(data: ArrayBufferLike | ArrayBufferView | string): void {
+      if (this.readyState === OPEN) this.inner.send(data)
+    }
+
+    close(code?: number, reason?: string): void {
+      if (this.readyState === CLOSED) return
+      this.readyState = CLOSING
+      this.inner.close(code, reason)
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod'
+
+/** Default embedded database: a SQLite file under ./data/, created and migrated at start. */
+export const DEFAULT_DATABASE_URL = 'file:./data/whiteboard.db'
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback)
+
+const serverSchema = z.object({
+  SYNC_HOST: z.string().min(1).default('127.0.0.1'),
+  SYNC_PORT: int(1234).pipe(z.number().max(65535)),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:|postgres(ql)?:\/\/)/, 'must start with file: (SQLite) or postgresql:// (PostgreSQL)')
+    .default(DEFAULT_DATABASE_URL),
+  AUTH_SECRET: z.string({ error: 'is required (npm run setup writes one into .env.local)' }).min(32, 'must be at least 32 characters'),
+  ALLOWED_ORIGINS: z.string().optional(),
+  PORT: int(3000).pipe(z.number().max(65535)),
+  HEARTBEAT_MS: int(30_000, 50),
+  AUTH_TIMEOUT_MS: int(10_000, 10),
+  PERSIST_INTERVAL_MS: int(250, 1),
+  MAX_MESSAGE_BYTES: int(16 * 1024 * 1024, 1024),
+  MAX_SOCKETS_PER_IP: int(64, 1),
+  AUTH_QUEUE_MAX_MESSAGES: int(32, 1),
+  AUTH_QUEUE_MAX_BYTES: int(1024 * 1024, 1024),
+  COMPACT_AFTER_UPDATES: int(500, 2),
+  SHUTDOWN_TIMEOUT_MS: int(5_000, 100),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+
+export interface ServerConfig {
+  host: string
+  port: number
+  databaseUrl: string
+  authSecret: string
+  /** Browser origins allowed to open a socket; a request without Origin (not a browser) is allowed. */
+  allowedOrigins: string[]
+  heartbeatMs: number
+  authTimeoutMs: number
+  persistIntervalMs: number
+  maxMessageBytes: number
+  maxSocketsPerIp: number
+  authQueueMaxMessages: number
+  authQueueMaxBytes: number
+  compactAfterUpdates: number
+  shutdownTimeoutMs: number
+  logLevel: string
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the sync server's configuration once; a bad value names its variable. */
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const parsed = serverSchema.safeParse(env)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
+  }
+  const c = parsed.data
+  const allowedOrigins = c.ALLOWED_ORIGINS
+    ? c.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)
+    : [`http://localhost:${c.PORT}`, `http://127.0.0.1:${c.PORT}`]
+  return {
+    host: c.SYNC_HOST,
+    port: c.SYNC_PORT,
+    databaseUrl: c.DATABASE_URL,
+    authSecret: c.AUTH_SECRET,
+    allowedOrigins,
+    heartbeatMs: c.HEARTBEAT_MS,
+    authTimeoutMs: c.AUTH_TIMEOUT_MS,
+    persistIntervalMs: c.PERSIST_INTERVAL_MS,
+    maxMessageBytes: c.MAX_MESSAGE_BYTES,
+    maxSocketsPerIp: c.MAX_SOCKETS_PER_IP,
+    authQueueMaxMessages: c.AUTH_QUEUE_MAX_MESSAGES,
+    authQueueMaxBytes: c.AUTH_QUEUE_MAX_BYTES,
+    compactAfterUpdates: c.COMPACT_AFTER_UPDATES,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    logLevel: c.LOG_LEVEL,
+  }
+}

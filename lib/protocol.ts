@@ -1,0 +1,98 @@
+/**
+ * The wire contract between the board and the sync server (docs/protocol.md).
+ * Text frames carry control JSON; binary frames carry the y-websocket protocol.
+ */
+
+/** y-websocket message types carried in binary frames. */
+export const MessageType = {
+  sync: 0,
+  awareness: 1,
+  auth: 2,
+  queryAwareness: 3,
+} as const
+
+/**
+ * Every reason the server closes a socket, with its close code. Errors that end
+ * a connection are mapped to one of these in exactly one place (server/connection.ts).
+ */
+export const Close = {
+  shuttingDown: { code: 1001, reason: 'server shutting down' },
+  malformed: { code: 1002, reason: 'malformed message' },
+  unsupportedText: { code: 1003, reason: 'unknown control message' },
+  invalidText: { code: 1007, reason: 'invalid text frame' },
+  authTimeout: { code: 1008, reason: 'auth timeout' },
+  authRequired: { code: 1008, reason: 'auth required' },
+  authInvalid: { code: 1008, reason: 'invalid token' },
+  authExpired: { code: 1008, reason: 'token expired' },
+  roomMismatch: { code: 1008, reason: 'token not valid for this room' },
+  authQueueFull: { code: 1008, reason: 'too many messages before auth' },
+  readOnly: { code: 1008, reason: 'read-only' },
+  tooBig: { code: 1009, reason: 'message too big' },
+  internal: { code: 1011, reason: 'internal error' },
+  roomUnavailable: { code: 1011, reason: 'room unavailable' },
+} as const
+
+export type CloseReason = (typeof Close)[keyof typeof Close]
+
+export type Scope = 'edit' | 'view'
+
+/** The identity the server shows to others: always taken from the verified token. */
+export interface PeerIdentity {
+  id: string
+  name: string
+  color: string
+}
+
+export interface AuthMessage {
+  type: 'auth'
+  token: string
+}
+
+export interface AuthOkMessage {
+  type: 'auth-ok'
+  room: string
+  scope: Scope
+  user: PeerIdentity
+  heartbeatMs: number
+}
+
+export interface PresencePeer extends PeerIdentity {
+  scope: Scope
+  /** How many sockets this user has open in the room (tabs, devices). */
+  connections: number
+}
+
+export interface PresenceMessage {
+  type: 'presence'
+  peers: PresencePeer[]
+  at: number
+}
+
+export interface SavedMessage {
+  type: 'saved'
+  at: number
+}
+
+/** Control frames the server sends. */
+export type ServerControlMessage = AuthOkMessage | PresenceMessage | SavedMessage
+
+/** Room ids: URL-safe and bounded; anything else is refused at the upgrade. */
+export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+export function isValidRoomId(id: string): boolean {
+  return ROOM_ID_PATTERN.test(id)
+}
+
+/** Parses a server control frame; returns null for anything that is not one. */
+export function parseServerControl(text: string): ServerControlMessage | null {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return null
+  }
+  if (typeof value !== 'object' || value === null) return null
+  const type = (value as { type?: unknown }).type
+  if (type === 'auth-ok' || type === 'presence' || type === 'saved') return value as ServerControlMessage
+  return null
+}

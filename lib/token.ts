@@ -1,0 +1,70 @@
+import { SignJWT, jwtVerify, errors } from 'jose'
+import type { PeerIdentity, Scope } from './protocol.ts'
+
+/** The claims of a room token, as the app issues them and the sync server verifies them. */
+export interface RoomTokenClaims {
+  sub: string
+  name: string
+  color?: string
+  room: string
+  scope: Scope
+}
+
+export interface VerifiedRoomToken {
+  user: PeerIdentity
+  room: string
+  scope: Scope
+  expiresAt: number
+}
+
+export type TokenFailure = 'invalid' | 'expired' | 'room-mismatch'
+
+export class RoomTokenError extends Error {
+  constructor(readonly failure: TokenFailure) {
+    super(`room token ${failure}`)
+  }
+}
+
+const ALGORITHM = 'HS256'
+const DEFAULT_COLOR = '#1f77b4'
+const MAX_NAME_LENGTH = 64
+const COLOR_PATTERN = /^#[0-9a-fA-F]{6}$/
+
+function secretKey(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret)
+}
+
+/** Signs a short-lived room token (HS256 with AUTH_SECRET). */
+export async function signRoomToken(claims: RoomTokenClaims, secret: string, ttlSeconds = 300): Promise<string> {
+  return new SignJWT({ name: claims.name, color: claims.color, room: claims.room, scope: claims.scope })
+    .setProtectedHeader({ alg: ALGORITHM })
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(secretKey(secret))
+}
+
+/**
+ * Verifies a room token for `room`. Throws RoomTokenError with a failure kind
+ * that never says which part of the signature check failed.
+ */
+export async function verifyRoomToken(token: string, secret: string, room: string): Promise<VerifiedRoomToken> {
+  let payload
+  try {
+    ;({ payload } = await jwtVerify(token, secretKey(secret), { algorithms: [ALGORITHM], requiredClaims: ['exp', 'sub'] }))
+  } catch (error) {
+    throw new RoomTokenError(error instanceof errors.JWTExpired ? 'expired' : 'invalid')
+  }
+  const { sub, name, color, scope, exp } = payload
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128) throw new RoomTokenError('invalid')
+  if (typeof name !== 'string' || typeof payload.room !== 'string' || typeof exp !== 'number') throw new RoomTokenError('invalid')
+  if (scope !== 'edit' && scope !== 'view') throw new RoomTokenError('invalid')
+  if (color !== undefined && (typeof color !== 'string' || !COLOR_PATTERN.test(color))) throw new RoomTokenError('invalid')
+  if (payload.room !== room) throw new RoomTokenError('room-mismatch')
+  return {
+    user: { id: sub, name: name.slice(0, MAX_NAME_LENGTH), color: color ?? DEFAULT_COLOR },
+    room,
+    scope,
+    expiresAt: exp * 1000,
+  }
+}

@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto'
+import type { WebSocket, RawData } from 'ws'
+import { Close, type AuthOkMessage, type CloseReason, type PeerIdentity, type Scope } from '../lib/protocol.ts'
+import { RoomTokenError, verifyRoomToken, type TokenFailure } from '../lib/token.ts'
+import { CloseError, type Room, type RoomPeer } from './room.ts'
+import type { RoomRegistry } from './rooms.ts'
+import type { Logger } from './log.ts'
+import type { Metrics } from './metrics.ts'
+
+export interface ConnectionContext {
+  rooms: RoomRegistry
+  authSecret: string
+  authTimeoutMs: number
+  heartbeatMs: number
+  authQueueMaxMessages: number
+  authQueueMaxBytes: number
+  metrics: Metrics
+  log: Logger
+}
+
+type State = 'awaiting-auth' | 'authenticating' | 'joining' | 'live' | 'closed'
+
+const TOKEN_FAILURE_CLOSE: Record<TokenFailure, CloseReason> = {
+  invalid: Close.authInvalid,
+  expired: Close.authExpired,
+  'room-mismatch': Close.roomMismatch,
+}
+
+/**
+ * One client socket through its lifecycle: awaiting-auth → authenticating → joining → live → closed.
+ * Binary frames that arrive before the room is ready are queued in order (bounded) and
+ * replayed after auth-ok; they are dropped if auth fails.
+ */
+export class Connection implements RoomPeer {
+  readonly id = randomBytes(6).toString('base64url')
+  readonly awarenessIds = new Set<number>()
+  user: PeerIdentity = { id: '', name: '', color: '' }
+  scope: Scope = 'view'
+  /** Set by the heartbeat: false until the socket answers the last ping. */
+  alive = true
+  private state: State = 'awaiting-auth'
+  private queue: { data: Buffer; isBinary: boolean }[] = []
+  private queuedBytes = 0
+  private room: Room | null = null
+  private readonly authTimer: NodeJS.Timeout
+  private readonly log: Logger
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly roomId: string,
+    private readonly context: ConnectionContext,
+  ) {
+    this.log = context.log.child({ room: roomId, conn: this.id })
+    this.authTimer = setTimeout(() => this.close(Close.authTimeout), context.authTimeoutMs)
+    ws.on('message', (data, isBinary) => this.receive(toBuffer(data), isBinary))
+    ws.on('pong', () => {
+      this.alive = true
+    })
+    ws.on('close', () => this.closed())
+    ws.on('error', (error) => {
+      // ws closes the socket itself for protocol errors (1007 bad UTF-8, 1009 too big); record why.
+      const code = (error as { code?: string }).code
+      this.log.info({ err: error.message, code }, 'socket error')
+    })
+  }
+
+  get isLive(): boolean {
+    return this.state === 'live'
+  }
+
+  send(data: Uint8Array | string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return
+    this.ws.send(data)
+    this.context.metrics.messagesOut.inc()
+    this.context.metrics.bytesOut.inc(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength)
+  }
+
+  /** Sends a WebSocket ping; a socket that did not answer the previous one is terminated. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.log.info('no pong; terminating')
+      this.ws.terminate()
+      return
+    }
+    this.alive = false
+    this.ws.ping()
+  }
+
+  /** Ends the connection with a documented close code; the only place codes are chosen. */
+  close(reason: CloseReason): void {
+    if (this.state === 'closed') return
+    this.context.metrics.closes.inc({ code: String(reason.code) })
+    if (reason.code === 1008 && this.state !== 'live' && reason !== Close.readOnly) {
+      this.context.metrics.authFailures.inc({ reason: reason.reason })
+    }
+    this.log.info({ code: reason.code, reason: reason.reason }, 'closing')
+    this.ws.close(reason.code, reason.reason)
+    this.closed()
+  }
+
+  /** Terminates the socket without a close handshake (shutdown already said 1001 or the peer is gone). */
+  terminate(): void {
+    this.ws.terminate()
+    this.closed()
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    if (this.state === 'closed') return
+    this.context.metrics.messagesIn.inc()
+    this.context.metrics.bytesIn.inc(data.byteLength)
+    try {
+      switch (this.state) {
+        case 'awaiting-auth':
+          this.startAuth(data, isBinary)
+          return
+        case 'authenticating':
+        case 'joining':
+          this.enqueue(data, isBinary)
+          return
+        case 'live':
+          this.receiveLive(data, isBinary)
+          return
+      }
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  private startAuth(data: Buffer, isBinary: boolean): void {
+    if (isBinary) throw new CloseError(Close.authRequired)
+    let message: unknown
+    try {
+      message = JSON.parse(data.toString('utf8'))
+    } catch {
+      throw new CloseError(Close.authRequired)
+    }
+    const token = (message as { type?: unknown; token?: unknown } | null)
+    if (typeof token !== 'object' || token === null || token.type !== 'auth' || typeof token.token !== 'string') {
+      throw new CloseError(Close.authRequired)
+    }
+    this.state = 'authenticating'
+    void this.authenticate(token.token)
+  }
+
+  private async authenticate(token: string): Promise<void> {
+    let verified
+    try {
+      verified = await verifyRoomToken(token, this.context.authSecret, this.roomId)
+    } catch (error) {
+      this.fail(error instanceof RoomTokenError ? new CloseError(TOKEN_FAILURE_CLOSE[error.failure]) : error)
+      return
+    }
+    if (this.state === 'closed') return
+    clearTimeout(this.authTimer)
+    this.user = verified.user
+    this.scope = verified.scope
+    this.state = 'joining'
+    let room: Room
+    try {
+      room = await this.context.rooms.acquire(this.roomId)
+    } catch (error) {
+      this.context.metrics.roomLoadFailures.inc()
+      this.log.error({ err: error }, 'room load failed')
+      this.close(Close.roomUnavailable)
+      return
+    }
+    // The socket may have gone away while the room was loading.
+    if ((this.state as State) === 'closed') {
+      void this.context.rooms.evictIfIdle(room)
+      return
+    }
+    const authOk: AuthOkMessage = {
+      type: 'auth-ok',
+      room: this.roomId,
+      scope: this.scope,
+      user: this.user,
+      heartbeatMs: this.context.heartbeatMs,
+    }
+    this.send(JSON.stringify(authOk))
+    this.room = room
+    this.state = 'live'
+    this.log.info({ user: this.user.id, scope: this.scope }, 'joined')
+    room.join(this)
+    const queued = this.queue
+    this.queue = []
+    this.queuedBytes = 0
+    try {
+      for (const frame of queued) {
+        if (this.state !== 'live') return
+        this.receiveLive(frame.data, frame.isBinary)
+      }
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  private enqueue(data: Buffer, isBinary: boolean): void {
+    this.queuedBytes += data.byteLength
+    if (this.queue.length >= this.context.authQueueMaxMessages || this.queuedBytes > this.context.authQueueMaxBytes) {
+      throw new CloseError(Close.authQueueFull)
+    }
+    this.queue.push({ data, isBinary })
+  }
+
+  private receiveLive(data: Buffer, isBinary: boolean): void {
+    if (!isBinary) {
+      try {
+        JSON.parse(data.toString('utf8'))
+      } catch {
+        throw new CloseError(Close.invalidText)
+      }
+      throw new CloseError(Close.unsupportedText)
+    }
+    const room = this.room as Room
+    try {
+      room.receive(this, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    } catch (error) {
+      throw error instanceof CloseError ? error : new CloseError(Close.malformed)
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (error instanceof CloseError) {
+      this.close(error.close)
+      return
+    }
+    this.log.error({ err: error }, 'internal error')
+    this.close(Close.internal)
+  }
+
+  private closed(): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    clearTimeout(this.authTimer)
+    this.queue = []
+    if (this.room) {
+      this.room.leave(this)
+      this.room = null
+    }
+  }
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data
+  if (Array.isArray(data)) return Buffer.concat(data)
+  return Buffer.from(data)
+}

@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs'
+import { loadServerConfig, ConfigError } from '../lib/config.ts'
+import { createDatabase, providerOf } from '../lib/db/client.ts'
+import { migrateSqlite } from '../lib/db/migrate.ts'
+import { createLogger } from './log.ts'
+import { PrismaRoomStore } from './persistence.ts'
+import { createSyncServer } from './server.ts'
+
+// Development settings (AUTH_SECRET) live in .env.local, written by `npm run setup`.
+if (existsSync('.env.local')) process.loadEnvFile('.env.local')
+
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadServerConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message)
+      process.exit(1)
+    }
+    throw error
+  }
+  const log = createLogger(config.logLevel)
+  if (providerOf(config.databaseUrl) === 'sqlite') {
+    const applied = migrateSqlite(config.databaseUrl)
+    if (applied.length > 0) log.info({ migrations: applied }, 'database migrated')
+  }
+  const store = new PrismaRoomStore(createDatabase(config.databaseUrl))
+  const server = createSyncServer(config, store, log)
+  const port = await server.listen()
+  log.info({ host: config.host, port }, 'sync server listening')
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'shutting down')
+    const forceExit = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 2_000)
+    forceExit.unref()
+    await server.close()
+    await store.close()
+    log.info('stopped')
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+}
+
+main().catch((error) => {
+  console.error('sync server failed to start:', error)
+  process.exit(1)
+})

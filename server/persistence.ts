@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto'
+import * as Y from 'yjs'
+import type { Database } from '../lib/db/client.ts'
+
+/** What a room's stored state looks like when it is loaded. */
+export interface StoredRoom {
+  /** Yjs updates (snapshot first, then the log after it) to apply in order. */
+  updates: Uint8Array[]
+  /** Log entries not yet folded into the snapshot. */
+  logLength: number
+}
+
+/**
+ * Where rooms are stored. The room logic only sees this interface, so it is tested
+ * against the in-memory store and runs in production on Prisma.
+ */
+export interface RoomStore {
+  load(roomId: string): Promise<StoredRoom>
+  /** Appends one (merged) update to the room's log; resolves once it is durable. */
+  append(roomId: string, update: Uint8Array): Promise<void>
+  /** Folds the room's log into its snapshot in one transaction. */
+  compact(roomId: string): Promise<void>
+  /** Resolves when the database answers. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+/** Stores rooms through Prisma: an append-only update log plus one snapshot per room. */
+export class PrismaRoomStore implements RoomStore {
+  constructor(private readonly db: Database) {}
+
+  async load(roomId: string): Promise<StoredRoom> {
+    // The app creates rooms; a room reached only through a valid token (tests, tools) is created here.
+    await this.db.room.upsert({
+      where: { id: roomId },
+      create: { id: roomId, viewId: randomBytes(16).toString('base64url') },
+      update: {},
+    })
+    const snapshot = await this.db.roomSnapshot.findUnique({ where: { roomId } })
+    const log = await this.db.roomUpdate.findMany({
+      where: { roomId, id: { gt: snapshot?.lastUpdateId ?? 0 } },
+      orderBy: { id: 'asc' },
+      select: { data: true },
+    })
+    const updates = log.map((entry) => entry.data)
+    if (snapshot) updates.unshift(snapshot.data)
+    return { updates, logLength: log.length }
+  }
+
+  async append(roomId: string, update: Uint8Array): Promise<void> {
+    await this.db.roomUpdate.create({ data: { roomId, data: toBytes(update) } })
+  }
+
+  async compact(roomId: string): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      const snapshot = await tx.roomSnapshot.findUnique({ where: { roomId } })
+      const log = await tx.roomUpdate.findMany({
+        where: { roomId, id: { gt: snapshot?.lastUpdateId ?? 0 } },
+        orderBy: { id: 'asc' },
+      })
+      if (log.length === 0) return
+      const parts = log.map((entry) => entry.data)
+      if (snapshot) parts.unshift(snapshot.data)
+      const data = toBytes(Y.mergeUpdates(parts))
+      const lastUpdateId = log[log.length - 1].id
+      await tx.roomSnapshot.upsert({
+        where: { roomId },
+        create: { roomId, data, lastUpdateId },
+        update: { data, lastUpdateId },
+      })
+      await tx.roomUpdate.deleteMany({ where: { roomId, id: { lte: lastUpdateId } } })
+    })
+  }
+
+  async ping(): Promise<void> {
+    await this.db.$queryRawUnsafe('SELECT 1')
+  }
+
+  async close(): Promise<void> {
+    await this.db.$disconnect()
+  }
+}
+
+function toBytes(update: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(update.buffer as ArrayBuffer, update.byteOffset, update.byteLength)
+}
+
+/** Keeps rooms in memory: for tests of the room logic and for tools that need no database. */
+export class MemoryRoomStore implements RoomStore {
+  readonly rooms = new Map<string, { snapshot: Uint8Array | null; log: Uint8Array[] }>()
+
+  async load(roomId: string): Promise<StoredRoom> {
+    const room = this.rooms.get(roomId)
+    if (!room) return { updates: [], logLength: 0 }
+    return { updates: room.snapshot ? [room.snapshot, ...room.log] : [...room.log], logLength: room.log.length }
+  }
+
+  async append(roomId: string, update: Uint8Array): Promise<void> {
+    const room = this.rooms.get(roomId) ?? { snapshot: null, log: [] }
+    room.log.push(update)
+    this.rooms.set(roomId, room)
+  }
+
+  async compact(roomId: string): Promise<void> {
+    const room = this.rooms.get(roomId)
+    if (!room || room.log.length === 0) return
+    room.snapshot = Y.mergeUpdates(room.snapshot ? [room.snapshot, ...room.log] : room.log)
+    room.log = []
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,288 @@
+import * as Y from 'yjs'
+import * as encoding from 'lib0/encoding'
+import * as decoding from 'lib0/decoding'
+import * as syncProtocol from 'y-protocols/sync'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import { Close, MessageType, type CloseReason, type PeerIdentity, type PresenceMessage, type PresencePeer, type Scope } from '../lib/protocol.ts'
+import type { RoomStore } from './persistence.ts'
+import type { Logger } from './log.ts'
+import type { Metrics } from './metrics.ts'
+
+/** A connection as the room sees it: the room never touches the socket library. */
+export interface RoomPeer {
+  readonly id: string
+  readonly user: PeerIdentity
+  readonly scope: Scope
+  /** Awareness client ids this peer announced, removed from the room when it leaves. */
+  readonly awarenessIds: Set<number>
+  send(data: Uint8Array | string): void
+}
+
+/** An error that ends the sending connection with a documented close code. */
+export class CloseError extends Error {
+  constructor(readonly close: CloseReason) {
+    super(close.reason)
+  }
+}
+
+export interface RoomOptions {
+  store: RoomStore
+  persistIntervalMs: number
+  compactAfterUpdates: number
+  metrics: Metrics
+  log: Logger
+  /** Called when the last peer has left or a flush of an empty room finished: the registry may evict it. */
+  onIdle: (room: Room) => void
+}
+
+const MAX_RETRY_DELAY_MS = 10_000
+
+/**
+ * One board in memory: its Y.Doc, awareness and peers. Applies and relays updates,
+ * batches them to the store, and tells peers when their edits are saved.
+ */
+export class Room {
+  readonly doc = new Y.Doc()
+  readonly awareness = new awarenessProtocol.Awareness(this.doc)
+  readonly peers = new Set<RoomPeer>()
+  private pending: Uint8Array[] = []
+  private pendingPeers = new Set<RoomPeer>()
+  private flushTimer: NodeJS.Timeout | null = null
+  private flushing: Promise<void> | null = null
+  private failures = 0
+  private logLength: number
+  private destroyed = false
+
+  private constructor(
+    readonly id: string,
+    stored: { updates: Uint8Array[]; logLength: number },
+    private readonly options: RoomOptions,
+  ) {
+    this.logLength = stored.logLength
+    this.awareness.setLocalState(null)
+    Y.transact(this.doc, () => {
+      for (const update of stored.updates) Y.applyUpdate(this.doc, update)
+    })
+    this.doc.on('update', this.relayDocUpdate)
+    this.awareness.on('update', this.relayAwarenessUpdate)
+  }
+
+  /** Loads a room from the store. Throws if the store fails: nothing is written for a room that did not load. */
+  static async load(id: string, options: RoomOptions): Promise<Room> {
+    const stored = await options.store.load(id)
+    return new Room(id, stored, options)
+  }
+
+  /** True while a write of this room's updates is failing and being retried. */
+  get persistFailing(): boolean {
+    return this.failures > 0
+  }
+
+  get hasPendingWrites(): boolean {
+    return this.pending.length > 0 || this.flushing !== null
+  }
+
+  /** Adds a peer and starts the sync: the server's step 1 and the current awareness states. */
+  join(peer: RoomPeer): void {
+    this.peers.add(peer)
+    const sync = encoding.createEncoder()
+    encoding.writeVarUint(sync, MessageType.sync)
+    syncProtocol.writeSyncStep1(sync, this.doc)
+    peer.send(encoding.toUint8Array(sync))
+    const states = this.awareness.getStates()
+    if (states.size > 0) peer.send(encodeAwareness(this.awareness, Array.from(states.keys())))
+    this.broadcastPresence()
+  }
+
+  /** Removes a peer, its awareness states (no ghost cursors) and tells the room. */
+  leave(peer: RoomPeer): void {
+    if (!this.peers.delete(peer)) return
+    this.pendingPeers.delete(peer)
+    if (peer.awarenessIds.size > 0) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(peer.awarenessIds), null)
+    }
+    this.broadcastPresence()
+    if (this.peers.size === 0) this.options.onIdle(this)
+  }
+
+  /** Handles one binary frame from a peer. Throws CloseError for frames that end the connection. */
+  receive(peer: RoomPeer, message: Uint8Array): void {
+    const decoder = decoding.createDecoder(message)
+    const type = decoding.readVarUint(decoder)
+    switch (type) {
+      case MessageType.sync:
+        this.receiveSync(peer, decoder)
+        return
+      case MessageType.awareness:
+        awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), peer)
+        return
+      case MessageType.queryAwareness: {
+        const states = this.awareness.getStates()
+        if (states.size > 0) peer.send(encodeAwareness(this.awareness, Array.from(states.keys())))
+        return
+      }
+      default:
+        throw new CloseError(Close.malformed)
+    }
+  }
+
+  private receiveSync(peer: RoomPeer, decoder: decoding.Decoder): void {
+    const step = decoding.readVarUint(decoder)
+    if (step === syncProtocol.messageYjsSyncStep1) {
+      const stateVector = decoding.readVarUint8Array(decoder)
+      const reply = encoding.createEncoder()
+      encoding.writeVarUint(reply, MessageType.sync)
+      encoding.writeVarUint(reply, syncProtocol.messageYjsSyncStep2)
+      encoding.writeVarUint8Array(reply, Y.encodeStateAsUpdate(this.doc, stateVector))
+      peer.send(encoding.toUint8Array(reply))
+      return
+    }
+    if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {
+      throw new CloseError(Close.malformed)
+    }
+    const update = decoding.readVarUint8Array(decoder)
+    // Decode the whole update before applying it, so a malformed one cannot half-apply.
+    Y.encodeStateVectorFromUpdate(update)
+    if (peer.scope === 'view') {
+      // A view-only peer's step 2 is normal as long as it carries nothing the room lacks.
+      if (!Y.snapshotContainsUpdate(Y.snapshot(this.doc), update)) throw new CloseError(Close.readOnly)
+      return
+    }
+    Y.applyUpdate(this.doc, update, peer)
+  }
+
+  /** Relays a document update to every other peer (encoded once) and queues it for the store. */
+  private relayDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.sync)
+    syncProtocol.writeUpdate(encoder, update)
+    const message = encoding.toUint8Array(encoder)
+    for (const peer of this.peers) {
+      if (peer !== origin) peer.send(message)
+    }
+    this.pending.push(update)
+    if (origin && this.peers.has(origin as RoomPeer)) this.pendingPeers.add(origin as RoomPeer)
+    this.scheduleFlush(this.options.persistIntervalMs)
+  }
+
+  private relayAwarenessUpdate = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const sender = origin && this.peers.has(origin as RoomPeer) ? (origin as RoomPeer) : null
+    if (sender) {
+      for (const id of added) sender.awarenessIds.add(id)
+      for (const id of updated) sender.awarenessIds.add(id)
+      for (const id of removed) sender.awarenessIds.delete(id)
+    }
+    const message = encodeAwareness(this.awareness, added.concat(updated, removed))
+    for (const peer of this.peers) {
+      if (peer !== sender) peer.send(message)
+    }
+  }
+
+  /** Sends every peer the room's authenticated identities, grouped by user. */
+  broadcastPresence(): void {
+    if (this.peers.size === 0) return
+    const message = JSON.stringify(this.presence())
+    for (const peer of this.peers) peer.send(message)
+  }
+
+  presence(): PresenceMessage {
+    const byUser = new Map<string, PresencePeer>()
+    for (const peer of this.peers) {
+      const known = byUser.get(peer.user.id)
+      if (known) {
+        known.connections++
+        if (peer.scope === 'edit') known.scope = 'edit'
+      } else {
+        byUser.set(peer.user.id, { ...peer.user, scope: peer.scope, connections: 1 })
+      }
+    }
+    return { type: 'presence', peers: Array.from(byUser.values()), at: Date.now() }
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.flushTimer || this.destroyed) return
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null
+      void this.flushPendingUpdates()
+    }, delayMs)
+  }
+
+  /**
+   * Writes the queued updates as one merged log entry, then tells the peers whose edits it
+   * held. On failure the updates stay queued and the write is retried with back-off.
+   */
+  flushPendingUpdates(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => (this.pending.length > 0 ? this.flushPendingUpdates() : undefined))
+    if (this.pending.length === 0) return Promise.resolve()
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer)
+      this.flushTimer = null
+    }
+    const batch = this.pending
+    const peers = this.pendingPeers
+    this.pending = []
+    this.pendingPeers = new Set()
+    this.flushing = this.writeBatch(batch, peers).finally(() => {
+      this.flushing = null
+    })
+    return this.flushing
+  }
+
+  private async writeBatch(batch: Uint8Array[], peers: Set<RoomPeer>): Promise<void> {
+    const { store, metrics, log } = this.options
+    const started = performance.now()
+    try {
+      await store.append(this.id, batch.length === 1 ? batch[0] : Y.mergeUpdates(batch))
+    } catch (error) {
+      this.failures++
+      metrics.persistFailures.inc()
+      this.pending = batch.concat(this.pending)
+      for (const peer of peers) if (this.peers.has(peer)) this.pendingPeers.add(peer)
+      const delay = Math.min(this.options.persistIntervalMs * 2 ** this.failures, MAX_RETRY_DELAY_MS)
+      log.error({ room: this.id, err: error, attempt: this.failures, retryInMs: delay }, 'persist failed; will retry')
+      this.scheduleFlush(delay)
+      return
+    }
+    metrics.persistBatchSeconds.observe((performance.now() - started) / 1000)
+    if (this.failures > 0) log.info({ room: this.id }, 'persist recovered')
+    this.failures = 0
+    this.logLength++
+    const saved = JSON.stringify({ type: 'saved', at: Date.now() })
+    for (const peer of peers) if (this.peers.has(peer)) peer.send(saved)
+    if (this.logLength > this.options.compactAfterUpdates) await this.compactLog()
+    if (this.pending.length > 0) this.scheduleFlush(this.options.persistIntervalMs)
+    else if (this.peers.size === 0) queueMicrotask(() => this.options.onIdle(this))
+  }
+
+  private async compactLog(): Promise<void> {
+    try {
+      await this.options.store.compact(this.id)
+      this.logLength = 0
+      this.options.metrics.compactions.inc()
+    } catch (error) {
+      // The log stays valid; compaction is tried again after the next batch.
+      this.options.log.warn({ room: this.id, err: error }, 'compaction failed')
+    }
+  }
+
+  /** Releases the doc, awareness and timers. Only for a room with no peers and nothing pending. */
+  destroy(): void {
+    this.destroyed = true
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.flushTimer = null
+    this.doc.off('update', this.relayDocUpdate)
+    this.awareness.off('update', this.relayAwarenessUpdate)
+    this.awareness.destroy()
+    this.doc.destroy()
+  }
+}
+
+function encodeAwareness(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.awareness)
+  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients))
+  return encoding.toUint8Array(encoder)
+}

@@ -1,0 +1,69 @@
+import { Room, type RoomOptions } from './room.ts'
+
+/**
+ * The rooms in memory. A room is loaded once however many clients arrive together,
+ * and evicted when its last peer has left and its writes are flushed.
+ */
+export class RoomRegistry {
+  private readonly loaded = new Map<string, Room>()
+  private readonly loading = new Map<string, Promise<Room>>()
+
+  constructor(private readonly options: Omit<RoomOptions, 'onIdle'>) {}
+
+  get size(): number {
+    return this.loaded.size
+  }
+
+  rooms(): IterableIterator<Room> {
+    return this.loaded.values()
+  }
+
+  get(roomId: string): Room | undefined {
+    return this.loaded.get(roomId)
+  }
+
+  /** The room, loading it if needed. Rejects when the load fails; then nothing is kept for it. */
+  acquire(roomId: string): Promise<Room> {
+    const room = this.loaded.get(roomId)
+    if (room) return Promise.resolve(room)
+    let pending = this.loading.get(roomId)
+    if (!pending) {
+      pending = Room.load(roomId, { ...this.options, onIdle: (idle) => void this.evictIfIdle(idle) })
+        .then((loadedRoom) => {
+          this.loaded.set(roomId, loadedRoom)
+          this.options.metrics.rooms.set(this.loaded.size)
+          return loadedRoom
+        })
+        .finally(() => this.loading.delete(roomId))
+      this.loading.set(roomId, pending)
+    }
+    return pending
+  }
+
+  /** Flushes an empty room and drops it from memory if nobody joined meanwhile. */
+  async evictIfIdle(room: Room): Promise<void> {
+    if (room.peers.size > 0 || this.loaded.get(room.id) !== room) return
+    await room.flushPendingUpdates()
+    if (room.peers.size > 0 || room.hasPendingWrites || this.loaded.get(room.id) !== room) return
+    this.loaded.delete(room.id)
+    this.options.metrics.rooms.set(this.loaded.size)
+    room.destroy()
+  }
+
+  /** Writes every room's pending updates (used at shutdown). */
+  async flushAll(): Promise<void> {
+    await Promise.all(Array.from(this.loaded.values(), (room) => room.flushPendingUpdates()))
+  }
+
+  /** True while some room's writes are failing and being retried. */
+  get persistFailing(): boolean {
+    for (const room of this.loaded.values()) if (room.persistFailing) return true
+    return false
+  }
+
+  destroyAll(): void {
+    for (const room of this.loaded.values()) room.destroy()
+    this.loaded.clear()
+    this.options.metrics.rooms.set(0)
+  }
+}
