@@ -157,7 +157,7 @@ export class Connection implements RoomPeer {
     this.state = 'joining'
     let room: Room
     try {
-      room = await this.context.rooms.acquire(this.roomId)
+      room = await this.context.rooms.acquire(await this.context.rooms.resolve(this.roomId, this.scope))
     } catch (error) {
       this.context.metrics.roomLoadFailures.inc()
       this.log.error({ err: error }, 'room load failed')

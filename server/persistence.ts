@@ -16,6 +16,8 @@ export interface StoredRoom {
  */
 export interface RoomStore {
   load(roomId: string): Promise<StoredRoom>
+  /** The room a read-only link id belongs to, or null if no room has that view id. */
+  roomIdForViewId(viewId: string): Promise<string | null>
   /** Appends one (merged) update to the room's log; resolves once it is durable. */
   append(roomId: string, update: Uint8Array): Promise<void>
   /** Folds the room's log into its snapshot in one transaction. */
@@ -45,6 +47,11 @@ export class PrismaRoomStore implements RoomStore {
     const updates = log.map((entry) => entry.data)
     if (snapshot) updates.unshift(snapshot.data)
     return { updates, logLength: log.length }
+  }
+
+  async roomIdForViewId(viewId: string): Promise<string | null> {
+    const room = await this.db.room.findUnique({ where: { viewId }, select: { id: true } })
+    return room?.id ?? null
   }
 
   async append(roomId: string, update: Uint8Array): Promise<void> {
@@ -93,6 +100,10 @@ export class MemoryRoomStore implements RoomStore {
     const room = this.rooms.get(roomId)
     if (!room) return { updates: [], logLength: 0 }
     return { updates: room.snapshot ? [room.snapshot, ...room.log] : [...room.log], logLength: room.log.length }
+  }
+
+  async roomIdForViewId(): Promise<string | null> {
+    return null
   }
 
   async append(roomId: string, update: Uint8Array): Promise<void> {

@@ -22,6 +22,15 @@ export class RoomRegistry {
     return this.loaded.get(roomId)
   }
 
+  /**
+   * The room a socket URL id names. Read-only links use the room's separate view id, so a
+   * viewer never learns the edit id; any other id names the room itself.
+   */
+  async resolve(urlId: string, scope: 'edit' | 'view'): Promise<string> {
+    if (scope === 'edit') return urlId
+    return (await this.options.store.roomIdForViewId(urlId)) ?? urlId
+  }
+
   /** The room, loading it if needed. Rejects when the load fails; then nothing is kept for it. */
   acquire(roomId: string): Promise<Room> {
     const room = this.loaded.get(roomId)

@@ -1,0 +1,216 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
+import { MessageType } from '../lib/protocol.ts'
+import {
+  authedRawClient,
+  createTempDatabase,
+  providerClient,
+  startServer,
+  tokenFor,
+  waitUntil,
+  type ProviderClient,
+  type RawClient,
+  type TestServer,
+} from './test-support.ts'
+
+let database: ReturnType<typeof createTempDatabase>
+let server: TestServer
+const clients: ProviderClient[] = []
+const raws: RawClient[] = []
+
+beforeEach(async () => {
+  database = createTempDatabase()
+  server = await startServer(database.url)
+})
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy()
+  for (const raw of raws.splice(0)) raw.ws.terminate()
+  await server.stop()
+  database.remove()
+})
+
+function connect(room: string, options: Parameters<typeof providerClient>[2] = {}): ProviderClient {
+  const client = providerClient(server.url, room, options)
+  clients.push(client)
+  return client
+}
+
+async function raw(room: string, token: Promise<string>): Promise<RawClient> {
+  const client = await authedRawClient(server.url, room, await token)
+  raws.push(client)
+  return client
+}
+
+function updateFrame(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.sync)
+  syncProtocol.writeUpdate(encoder, update)
+  return encoding.toUint8Array(encoder)
+}
+
+const shapes = (client: ProviderClient) => client.doc.getMap('records')
+
+describe('document sync', () => {
+  it('brings N providers editing at once to the same document', async () => {
+    const room = 'converge'
+    const group = Array.from({ length: 6 }, (_, i) => connect(room, { sub: `u${i}`, name: `User ${i}` }))
+    await waitUntil(() => group.every((c) => c.provider.synced), 'all synced')
+    group.forEach((client, i) => {
+      for (let n = 0; n < 20; n++) shapes(client).set(`shape:${i}-${n}`, { x: i, y: n })
+    })
+    await waitUntil(() => group.every((c) => shapes(c).size === 6 * 20), 'all shapes everywhere')
+    shapes(group[0]).delete('shape:1-0')
+    shapes(group[3]).set('shape:1-1', { x: 'moved' })
+    await waitUntil(() => group.every((c) => shapes(c).size === 6 * 20 - 1 && shapes(c).get('shape:1-1')?.x === 'moved'), 'delete and move everywhere')
+    const reference = shapes(group[0]).toJSON()
+    for (const client of group) expect(shapes(client).toJSON()).toEqual(reference)
+    expect(server.server.rooms.get(room)!.doc.getMap('records').toJSON()).toEqual(reference)
+  })
+
+  it('keeps rooms apart', async () => {
+    const a = connect('room-a')
+    const b = connect('room-b')
+    await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
+    shapes(a).set('shape:only-a', { x: 1 })
+    const a2 = connect('room-a', { sub: 'u2' })
+    await waitUntil(() => shapes(a2).has('shape:only-a'), 'second client of room a sees the shape')
+    expect(shapes(b).has('shape:only-a')).toBe(false)
+  })
+
+  it('answers auth-ok with the identity from the token, then speaks y-websocket', async () => {
+    const client = await raw('hello', tokenFor('hello', { sub: 'id-7', name: 'Grace', color: '#ff0000' }))
+    expect(client.controls()[0]).toEqual({
+      type: 'auth-ok',
+      room: 'hello',
+      scope: 'edit',
+      user: { id: 'id-7', name: 'Grace', color: '#ff0000' },
+      heartbeatMs: 30_000,
+    })
+    // The server's sync step 1 follows auth-ok.
+    await waitUntil(() => client.messages.some((m) => typeof m !== 'string' && m[0] === MessageType.sync && m[1] === 0), 'sync step 1')
+  })
+
+  it('processes binary frames sent before auth-ok, in order', async () => {
+    const observer = connect('early')
+    await waitUntil(() => observer.provider.synced, 'observer synced')
+    const client = (await import('./test-support.ts')).rawClient(server.url, 'early')
+    raws.push(client)
+    await client.opened
+    const doc = new Y.Doc()
+    const updates: Uint8Array[] = []
+    doc.on('update', (update: Uint8Array) => updates.push(update))
+    const list = doc.getArray<number>('order')
+    for (let i = 0; i < 10; i++) list.push([i])
+    client.ws.send(JSON.stringify({ type: 'auth', token: await tokenFor('early') }))
+    for (const update of updates) client.ws.send(updateFrame(update))
+    await waitUntil(() => observer.doc.getArray('order').length === 10, 'all early updates applied')
+    expect(observer.doc.getArray('order').toArray()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+  })
+
+  it('relays awareness and removes a leaving socket’s states (no ghost cursor)', async () => {
+    const a = connect('aware', { sub: 'a' })
+    const b = connect('aware', { sub: 'b' })
+    await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
+    a.provider.awareness.setLocalStateField('cursor', { x: 10, y: 20 })
+    const aId = a.doc.clientID
+    await waitUntil(() => b.provider.awareness.getStates().get(aId)?.cursor?.x === 10, 'b sees a’s cursor')
+    a.provider.disconnect()
+    await waitUntil(() => !b.provider.awareness.getStates().has(aId), 'a’s cursor removed at b')
+  })
+
+  it('answers a query-awareness message with the room’s states', async () => {
+    const a = connect('query', { sub: 'a' })
+    await waitUntil(() => a.provider.synced, 'synced')
+    a.provider.awareness.setLocalStateField('cursor', { x: 1 })
+    const client = await raw('query', tokenFor('query', { sub: 'q' }))
+    await waitUntil(() => server.server.rooms.get('query')?.awareness.getStates().has(a.doc.clientID) ?? false, 'server has a’s state')
+    const before = client.messages.length
+    client.ws.send(new Uint8Array([MessageType.queryAwareness]))
+    await waitUntil(
+      () => client.messages.slice(before).some((m) => typeof m !== 'string' && m[0] === MessageType.awareness),
+      'awareness answer',
+    )
+  })
+})
+
+describe('presence heartbeats', () => {
+  it('lists the authenticated peers and updates on join and leave', async () => {
+    const a = connect('presence', { sub: 'ada', name: 'Ada' })
+    await waitUntil(() => a.lastPresence()?.peers.length === 1, 'a alone')
+    const b = connect('presence', { sub: 'bob', name: 'Bob' })
+    const viewer = connect('presence', { sub: 'val', name: 'Val', scope: 'view' })
+    await waitUntil(() => a.lastPresence()?.peers.length === 3, 'three peers')
+    const peers = a.lastPresence()!.peers.map(({ id, name, scope, connections }) => ({ id, name, scope, connections }))
+    expect(peers.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+      { id: 'ada', name: 'Ada', scope: 'edit', connections: 1 },
+      { id: 'bob', name: 'Bob', scope: 'edit', connections: 1 },
+      { id: 'val', name: 'Val', scope: 'view', connections: 1 },
+    ])
+    const secondTab = connect('presence', { sub: 'bob', name: 'Bob' })
+    await waitUntil(() => a.lastPresence()?.peers.find((p) => p.id === 'bob')?.connections === 2, 'bob has two tabs')
+    b.destroy()
+    secondTab.destroy()
+    viewer.destroy()
+    await waitUntil(() => a.lastPresence()?.peers.length === 1, 'a alone again')
+    expect(a.lastPresence()!.peers[0].id).toBe('ada')
+  })
+
+  it('pushes presence on every interval', async () => {
+    await server.stop()
+    server = await startServer(database.url, { heartbeatMs: 200 })
+    const client = await raw('tick', tokenFor('tick'))
+    const count = () => client.controls().filter((m) => m.type === 'presence').length
+    const initial = count()
+    await waitUntil(() => count() >= initial + 3, 'three more presence heartbeats')
+  })
+
+  it('terminates a socket that does not answer pings within two intervals', async () => {
+    await server.stop()
+    server = await startServer(database.url, { heartbeatMs: 200 })
+    const silent = await raw('pong', tokenFor('pong', { sub: 'silent' }))
+    // Stop answering pings: ws answers them automatically unless we take over the socket's pong.
+    ;(silent.ws as unknown as { pong: () => void }).pong = () => {}
+    const started = Date.now()
+    const closed = await silent.closed
+    expect(closed.code).toBe(1006)
+    expect(Date.now() - started).toBeLessThan(3 * 200 + 500)
+  })
+
+  it('keeps an idle client that answers pings connected', async () => {
+    await server.stop()
+    server = await startServer(database.url, { heartbeatMs: 100 })
+    const client = connect('idle')
+    await waitUntil(() => client.provider.synced, 'synced')
+    const pings = () => client.controls.filter((m) => m.type === 'presence').length
+    await waitUntil(() => pings() >= 15, 'many heartbeats')
+    expect(client.provider.wsconnected).toBe(true)
+    expect(client.controls.filter((m) => m.type === 'auth-ok')).toHaveLength(1)
+  })
+})
+
+describe('view-only sockets', () => {
+  it('receive edits and show presence, but a write is refused with 1008 read-only', async () => {
+    const editor = connect('readonly', { sub: 'ed' })
+    await waitUntil(() => editor.provider.synced, 'editor synced')
+    shapes(editor).set('shape:1', { x: 1 })
+    const viewer = connect('readonly', { sub: 'viewer', scope: 'view' })
+    await waitUntil(() => viewer.provider.synced && shapes(viewer).has('shape:1'), 'viewer has the doc')
+    // An empty sync step 2 (nothing new) is normal and keeps the viewer connected.
+    expect(viewer.provider.wsconnected).toBe(true)
+    shapes(editor).set('shape:2', { x: 2 })
+    await waitUntil(() => shapes(viewer).has('shape:2'), 'viewer sees live edits')
+    viewer.provider.awareness.setLocalStateField('cursor', { x: 5 })
+    await waitUntil(() => editor.provider.awareness.getStates().get(viewer.doc.clientID)?.cursor?.x === 5, 'viewer cursor shows')
+
+    const rawViewer = await raw('readonly', tokenFor('readonly', { sub: 'sneaky', scope: 'view' }))
+    const evil = new Y.Doc()
+    evil.getMap('records').set('shape:evil', { x: 666 })
+    rawViewer.ws.send(updateFrame(Y.encodeStateAsUpdate(evil)))
+    expect(await rawViewer.closed).toEqual({ code: 1008, reason: 'read-only' })
+    expect(server.server.rooms.get('readonly')!.doc.getMap('records').has('shape:evil')).toBe(false)
+    expect(shapes(editor).has('shape:evil')).toBe(false)
+  })
+})

@@ -1,0 +1,244 @@
+/**
+ * Shared pieces of the sync server's integration tests: a real server (in-process or as a
+ * child process) on an ephemeral port with a temporary SQLite database, and real clients.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { createAuthSocketClass, type SocketConstructor } from '../lib/client/authSocket.ts'
+import type { ServerControlMessage, PresenceMessage, Scope } from '../lib/protocol.ts'
+import { signRoomToken } from '../lib/token.ts'
+import { createDatabase, type Database } from '../lib/db/client.ts'
+import { migrateSqlite } from '../lib/db/migrate.ts'
+import { createSyncServer, type SyncServer, type SyncServerConfig } from './server.ts'
+import { PrismaRoomStore, type RoomStore } from './persistence.ts'
+import { createLogger } from './log.ts'
+
+export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789'
+export const TEST_ORIGIN = 'http://localhost:3000'
+const PROJECT_ROOT = path.resolve(import.meta.dirname, '..')
+
+/** Waits until `predicate` holds, polling; fails with `message` after `timeoutMs`. */
+export async function waitUntil(predicate: () => boolean | Promise<boolean>, message = 'condition', timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${message}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** A temporary SQLite database, migrated; `remove()` deletes its folder. */
+export function createTempDatabase(): { url: string; dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wb-test-'))
+  const url = `file:${path.join(dir, 'test.db')}`
+  migrateSqlite(url)
+  return { url, dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+export function testConfig(overrides: Partial<SyncServerConfig> = {}): SyncServerConfig {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    authSecret: TEST_SECRET,
+    allowedOrigins: [TEST_ORIGIN],
+    heartbeatMs: 30_000,
+    authTimeoutMs: 2_000,
+    persistIntervalMs: 50,
+    maxMessageBytes: 1024 * 1024,
+    maxSocketsPerIp: 200,
+    authQueueMaxMessages: 32,
+    authQueueMaxBytes: 256 * 1024,
+    compactAfterUpdates: 500,
+    shutdownTimeoutMs: 5_000,
+    ...overrides,
+  }
+}
+
+export interface TestServer {
+  server: SyncServer
+  url: string
+  port: number
+  db: Database
+  store: RoomStore
+  stop: () => Promise<void>
+}
+
+/** Starts the sync server in this process on an ephemeral port over `databaseUrl`. */
+export async function startServer(databaseUrl: string, overrides: Partial<SyncServerConfig> = {}, store?: RoomStore): Promise<TestServer> {
+  const db = createDatabase(databaseUrl)
+  const roomStore = store ?? new PrismaRoomStore(db)
+  const server = createSyncServer(testConfig(overrides), roomStore, createLogger('silent'))
+  const port = await server.listen()
+  return {
+    server,
+    port,
+    url: `ws://127.0.0.1:${port}`,
+    db,
+    store: roomStore,
+    stop: async () => {
+      await server.close()
+      await db.$disconnect()
+    },
+  }
+}
+
+export interface ServerProcess {
+  child: ChildProcess
+  port: number
+  url: string
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>
+}
+
+/** Starts `npm run server`'s entry point as a child process, as an operator would. */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'), [path.join(PROJECT_ROOT, 'server/index.ts')], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      SYNC_PORT: '0',
+      AUTH_SECRET: TEST_SECRET,
+      ALLOWED_ORIGINS: TEST_ORIGIN,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    cwd: mkdtempSync(path.join(tmpdir(), 'wb-proc-')),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = ''
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /"port":(\d+),"msg":"sync server listening"/.exec(output)
+      if (match) {
+        child.stdout?.off('data', onData)
+        resolve(Number(match[1]))
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)))
+  })
+  child.stdout?.resume()
+  child.stderr?.resume()
+  return { child, port, url: `ws://127.0.0.1:${port}`, exited }
+}
+
+export function tokenFor(room: string, options: { sub?: string; name?: string; color?: string; scope?: Scope; ttl?: number; secret?: string } = {}): Promise<string> {
+  return signRoomToken(
+    { sub: options.sub ?? 'user-1', name: options.name ?? 'Ada', color: options.color, room, scope: options.scope ?? 'edit' },
+    options.secret ?? TEST_SECRET,
+    options.ttl ?? 300,
+  )
+}
+
+export interface RawClient {
+  ws: WebSocket
+  messages: (string | Uint8Array)[]
+  closed: Promise<{ code: number; reason: string }>
+  opened: Promise<void>
+  controls(): ServerControlMessage[]
+}
+
+/** A plain `ws` client for protocol edge cases; records every frame it receives. */
+export function rawClient(url: string, room: string, headers: Record<string, string> = { origin: TEST_ORIGIN }): RawClient {
+  const ws = new WebSocket(`${url}/${room}`, { headers })
+  const messages: (string | Uint8Array)[] = []
+  ws.on('message', (data, isBinary) => {
+    const buffer = data as Buffer
+    messages.push(isBinary ? new Uint8Array(buffer) : buffer.toString('utf8'))
+  })
+  ws.on('error', () => {})
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  )
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve())
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)))
+    ws.once('error', reject)
+  })
+  return {
+    ws,
+    messages,
+    closed,
+    opened,
+    controls: () =>
+      messages.filter((m): m is string => typeof m === 'string').map((m) => JSON.parse(m) as ServerControlMessage),
+  }
+}
+
+/** Opens a raw client and authenticates it; resolves after auth-ok. */
+export async function authedRawClient(url: string, room: string, token: string): Promise<RawClient> {
+  const client = rawClient(url, room)
+  await client.opened
+  client.ws.send(JSON.stringify({ type: 'auth', token }))
+  await waitUntil(() => client.controls().some((m) => m.type === 'auth-ok'), 'auth-ok')
+  return client
+}
+
+/** The HTTP status an upgrade request gets (101 when it is accepted). */
+export function upgradeStatus(url: string, headers: Record<string, string> = { origin: TEST_ORIGIN }): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers })
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0)
+      ws.terminate()
+    })
+    ws.on('open', () => {
+      resolve(101)
+      ws.close()
+    })
+    ws.on('error', () => {})
+  })
+}
+
+export interface ProviderClient {
+  doc: Y.Doc
+  provider: WebsocketProvider
+  controls: ServerControlMessage[]
+  lastPresence(): PresenceMessage | undefined
+  destroy(): void
+}
+
+/**
+ * A y-websocket WebsocketProvider in Node, through the same auth-first socket wrapper the
+ * browser uses. A fresh token is signed for every (re)connection.
+ */
+export function providerClient(
+  url: string,
+  room: string,
+  options: { sub?: string; name?: string; scope?: Scope; doc?: Y.Doc; origin?: string } = {},
+): ProviderClient {
+  const doc = options.doc ?? new Y.Doc()
+  const controls: ServerControlMessage[] = []
+  const origin = options.origin ?? TEST_ORIGIN
+  class NodeSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { headers: { origin } })
+    }
+  }
+  const provider = new WebsocketProvider(url, room, doc, {
+    WebSocketPolyfill: createAuthSocketClass({
+      getToken: () => tokenFor(room, { sub: options.sub, name: options.name, scope: options.scope }),
+      onControl: (message) => controls.push(message),
+      WebSocketImpl: NodeSocket as unknown as SocketConstructor,
+    }) as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    maxBackoffTime: 200,
+  })
+  return {
+    doc,
+    provider,
+    controls,
+    lastPresence: () => controls.filter((m): m is PresenceMessage => m.type === 'presence').at(-1),
+    destroy: () => {
+      provider.destroy()
+      doc.destroy()
+    },
+  }
+}
