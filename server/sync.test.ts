@@ -7,6 +7,8 @@ import {
   authedRawClient,
   createTempDatabase,
   providerClient,
+  rawClient,
+  sendFramesAtOnce,
   startServer,
   tokenFor,
   waitUntil,
@@ -96,7 +98,7 @@ describe('document sync', () => {
   it('processes binary frames sent before auth-ok, in order', async () => {
     const observer = connect('early')
     await waitUntil(() => observer.provider.synced, 'observer synced')
-    const client = (await import('./test-support.ts')).rawClient(server.url, 'early')
+    const client = rawClient(server.url, 'early')
     raws.push(client)
     await client.opened
     const doc = new Y.Doc()
@@ -104,8 +106,8 @@ describe('document sync', () => {
     doc.on('update', (update: Uint8Array) => updates.push(update))
     const list = doc.getArray<number>('order')
     for (let i = 0; i < 10; i++) list.push([i])
-    client.ws.send(JSON.stringify({ type: 'auth', token: await tokenFor('early') }))
-    for (const update of updates) client.ws.send(updateFrame(update))
+    // All frames in one TCP write: the updates are certainly queued while the token is checked.
+    sendFramesAtOnce(client, [JSON.stringify({ type: 'auth', token: await tokenFor('early') }), ...updates.map(updateFrame)])
     await waitUntil(() => observer.doc.getArray('order').length === 10, 'all early updates applied')
     expect(observer.doc.getArray('order').toArray()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   })

@@ -242,3 +242,31 @@ export function providerClient(
     },
   }
 }
+
+/**
+ * Writes several WebSocket frames to the server in one TCP write, so the server parses them
+ * all in one go, before any asynchronous step (such as token verification) can finish.
+ */
+export function sendFramesAtOnce(client: RawClient, frames: (string | Uint8Array)[]): void {
+  const encoded = frames.map((frame) => {
+    const payload = typeof frame === 'string' ? Buffer.from(frame, 'utf8') : Buffer.from(frame)
+    const opcode = typeof frame === 'string' ? 0x1 : 0x2
+    const length = payload.length
+    const header =
+      length < 126
+        ? Buffer.from([0x80 | opcode, 0x80 | length])
+        : length < 65536
+          ? Buffer.from([0x80 | opcode, 0x80 | 126, length >> 8, length & 0xff])
+          : (() => {
+              const h = Buffer.alloc(10)
+              h[0] = 0x80 | opcode
+              h[1] = 0x80 | 127
+              h.writeBigUInt64BE(BigInt(length), 2)
+              return h
+            })()
+    // A zero masking key leaves the payload as it is.
+    return Buffer.concat([header, Buffer.alloc(4), payload])
+  })
+  const socket = (client.ws as unknown as { _socket: import('node:net').Socket })._socket
+  socket.write(Buffer.concat(encoded))
+}
