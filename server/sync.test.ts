@@ -53,7 +53,7 @@ function updateFrame(update: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder)
 }
 
-const shapes = (client: ProviderClient) => client.doc.getMap('records')
+const shapes = (client: ProviderClient) => client.doc.getMap<{ x?: unknown; y?: unknown }>('records')
 
 describe('document sync', () => {
   it('brings N providers editing at once to the same document', async () => {

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
@@ -96,7 +97,9 @@ export interface ServerProcess {
 
 /** Starts `npm run server`'s entry point as a child process, as an operator would. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'), [path.join(PROJECT_ROOT, 'server/index.ts')], {
+  // node with tsx as a loader (not the tsx wrapper), so the PID is the server itself: SIGKILL reaches it.
+  const loader = pathToFileURL(path.join(PROJECT_ROOT, 'node_modules/tsx/dist/loader.mjs')).href
+  const child = spawn(process.execPath, ['--import', loader, path.join(PROJECT_ROOT, 'server/index.ts')], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

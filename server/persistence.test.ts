@@ -1,0 +1,258 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import net from 'node:net'
+import BetterSqlite3 from 'better-sqlite3'
+import * as Y from 'yjs'
+import { createDatabase } from '../lib/db/client.ts'
+import { PrismaRoomStore } from './persistence.ts'
+import {
+  authedRawClient,
+  createTempDatabase,
+  providerClient,
+  rawClient,
+  startServer,
+  startServerProcess,
+  tokenFor,
+  waitUntil,
+  type ProviderClient,
+  type RawClient,
+  type ServerProcess,
+  type TestServer,
+} from './test-support.ts'
+
+let database: ReturnType<typeof createTempDatabase>
+const clients: ProviderClient[] = []
+const raws: RawClient[] = []
+const servers: TestServer[] = []
+const processes: ServerProcess[] = []
+
+beforeEach(() => {
+  database = createTempDatabase()
+})
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy()
+  for (const raw of raws.splice(0)) raw.ws.terminate()
+  for (const server of servers.splice(0)) await server.stop()
+  for (const proc of processes.splice(0)) {
+    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL')
+    await proc.exited
+  }
+  database.remove()
+})
+
+async function inProcess(overrides: Parameters<typeof startServer>[1] = {}): Promise<TestServer> {
+  const server = await startServer(database.url, overrides)
+  servers.push(server)
+  return server
+}
+
+async function asProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const proc = await startServerProcess({ DATABASE_URL: database.url, ...env })
+  processes.push(proc)
+  return proc
+}
+
+function connect(url: string, room: string, sub = 'u'): ProviderClient {
+  const client = providerClient(url, room, { sub })
+  clients.push(client)
+  return client
+}
+
+/** The document as the database holds it (snapshot + log), read through a fresh store. */
+async function storedDoc(room: string): Promise<Y.Doc> {
+  const db = createDatabase(database.url)
+  try {
+    const stored = await new PrismaRoomStore(db).load(room)
+    const doc = new Y.Doc()
+    for (const update of stored.updates) Y.applyUpdate(doc, update)
+    return doc
+  } finally {
+    await db.$disconnect()
+  }
+}
+
+function sqlite(): BetterSqlite3.Database {
+  return new BetterSqlite3(database.url.replace(/^file:/, ''))
+}
+
+function countRows(table: string, room: string): number {
+  const db = sqlite()
+  try {
+    return (db.prepare(`SELECT COUNT(*) AS n FROM "${table}" WHERE "roomId" = ?`).get(room) as { n: number }).n
+  } finally {
+    db.close()
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+const records = (doc: Y.Doc) => doc.getMap<unknown>('records')
+
+describe('persistence', () => {
+  it('batches a storm of updates into a few inserts and acknowledges them with saved frames', async () => {
+    const server = await inProcess({ persistIntervalMs: 100 })
+    const writer = connect(server.url, 'storm', 'writer')
+    const reader = connect(server.url, 'storm', 'reader')
+    await waitUntil(() => writer.provider.synced && reader.provider.synced, 'synced')
+    for (let i = 0; i < 300; i++) records(writer.doc).set(`shape:${i}`, { i })
+    await waitUntil(() => writer.controls.some((m) => m.type === 'saved'), 'saved frame for the writer')
+    await waitUntil(async () => records(await storedDoc('storm')).size === 300, 'all 300 stored')
+    expect(countRows('RoomUpdate', 'storm')).toBeLessThan(10)
+    // The reader made no edit, so nothing of its was saved.
+    expect(reader.controls.some((m) => m.type === 'saved')).toBe(false)
+  })
+
+  it('compacts the log into a snapshot and still loads the same document', async () => {
+    const server = await inProcess({ persistIntervalMs: 5, compactAfterUpdates: 3 })
+    const writer = connect(server.url, 'compact')
+    await waitUntil(() => writer.provider.synced, 'synced')
+    for (let i = 0; i < 12; i++) {
+      const saves = writer.controls.filter((m) => m.type === 'saved').length
+      records(writer.doc).set(`shape:${i}`, { i })
+      if (i % 2 === 0) records(writer.doc).delete(`shape:${i - 2}`)
+      await waitUntil(() => writer.controls.filter((m) => m.type === 'saved').length > saves, `batch ${i} saved`)
+    }
+    await waitUntil(() => countRows('RoomSnapshot', 'compact') === 1, 'snapshot written')
+    expect(countRows('RoomUpdate', 'compact')).toBeLessThanOrEqual(3)
+    const stored = await storedDoc('compact')
+    expect(records(stored).toJSON()).toEqual(records(writer.doc).toJSON())
+    writer.destroy()
+    await waitUntil(() => server.server.rooms.size === 0, 'room evicted')
+    const reader = connect(server.url, 'compact', 'reader')
+    await waitUntil(() => reader.provider.synced, 'reader synced')
+    expect(records(reader.doc).toJSON()).toEqual(records(stored).toJSON())
+  })
+
+  it('loads a room once for concurrent first joins and evicts it after the last leaves, flushed', async () => {
+    const server = await inProcess({ persistIntervalMs: 10_000 })
+    const group = Array.from({ length: 8 }, (_, i) => connect(server.url, 'evict', `u${i}`))
+    await waitUntil(() => group.every((c) => c.provider.synced), 'all synced')
+    expect(server.server.rooms.size).toBe(1)
+    records(group[0].doc).set('shape:last', { x: 1 })
+    await waitUntil(() => group.every((c) => records(c.doc).has('shape:last')), 'relayed')
+    for (const client of group) client.destroy()
+    // The persist interval is long: eviction itself must flush the pending write.
+    await waitUntil(() => server.server.rooms.size === 0, 'room evicted')
+    expect(records(await storedDoc('evict')).has('shape:last')).toBe(true)
+  })
+
+  it('closes clients with 1011 when a room fails to load, and writes nothing over it', async () => {
+    const server = await inProcess()
+    const db = sqlite()
+    db.prepare('INSERT INTO "Room" (id, "viewId", name, "updatedAt") VALUES (?, ?, ?, ?)').run('broken', 'view-broken', 'b', Date.now())
+    db.prepare('INSERT INTO "RoomUpdate" ("roomId", data) VALUES (?, ?)').run('broken', Buffer.from([9, 9, 9, 9]))
+    db.close()
+    const client = rawClient(server.url, 'broken')
+    raws.push(client)
+    await client.opened
+    client.ws.send(JSON.stringify({ type: 'auth', token: await tokenFor('broken') }))
+    client.ws.send(new Uint8Array([0, 2, 2, 0, 0]))
+    expect(await client.closed).toEqual({ code: 1011, reason: 'room unavailable' })
+    expect(server.server.rooms.get('broken')).toBeUndefined()
+    expect(countRows('RoomUpdate', 'broken')).toBe(1)
+    expect(countRows('RoomSnapshot', 'broken')).toBe(0)
+  })
+
+  it('retries a failing write with back-off, keeps the room working, reports it in health and metrics', async () => {
+    const server = await inProcess({ persistIntervalMs: 20 })
+    const a = connect(server.url, 'outage', 'a')
+    const b = connect(server.url, 'outage', 'b')
+    await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
+    const db = sqlite()
+    db.exec('ALTER TABLE "RoomUpdate" RENAME TO "RoomUpdate_offline"')
+    records(a.doc).set('shape:during-outage', { x: 1 })
+    await waitUntil(() => records(b.doc).has('shape:during-outage'), 'edits still relayed during the outage')
+    const health = `http://127.0.0.1:${server.port}/healthz`
+    await waitUntil(async () => (await fetch(health)).status === 503, 'healthz reports 503')
+    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text()
+    expect(metrics).toMatch(/sync_persist_failures_total [1-9]/)
+    db.exec('ALTER TABLE "RoomUpdate_offline" RENAME TO "RoomUpdate"')
+    db.close()
+    await waitUntil(async () => records(await storedDoc('outage')).has('shape:during-outage'), 'stored after recovery', 20_000)
+    await waitUntil(async () => (await fetch(health)).status === 200, 'healthz back to 200')
+  })
+
+  it('returns memory to its baseline after thousands of connect/auth/disconnect cycles', async () => {
+    const server = await inProcess()
+    const cycle = async (i: number) => {
+      const client = await authedRawClient(server.url, `cycle-${i % 50}`, await tokenFor(`cycle-${i % 50}`, { sub: `u${i}` }))
+      client.ws.send(new Uint8Array([1, 1, 0]))
+      client.ws.close()
+      await client.closed
+    }
+    const gc = (globalThis as { gc?: () => void }).gc
+    expect(gc, 'tests run with --expose-gc').toBeTypeOf('function')
+    for (let i = 0; i < 200; i++) await cycle(i)
+    await waitUntil(() => server.server.rooms.size === 0 && server.server.connections.size === 0, 'all released')
+    gc!()
+    const baseline = process.memoryUsage().heapUsed
+    for (let round = 0; round < 10; round++) await Promise.all(Array.from({ length: 200 }, (_, i) => cycle(round * 200 + i)))
+    await waitUntil(() => server.server.rooms.size === 0 && server.server.connections.size === 0, 'all released again')
+    gc!()
+    const growth = process.memoryUsage().heapUsed - baseline
+    expect(growth).toBeLessThan(8 * 1024 * 1024)
+  })
+})
+
+describe('durability across restarts (real server process)', () => {
+  it('a graceful stop (SIGTERM) closes sockets with 1001, flushes every room and exits 0', async () => {
+    const proc = await asProcess({ PERSIST_INTERVAL_MS: '60000' })
+    const a = connect(proc.url, 'graceful', 'a')
+    const b = connect(proc.url, 'graceful', 'b')
+    await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
+    for (let i = 0; i < 50; i++) records(i % 2 ? a.doc : b.doc).set(`shape:${i}`, { i })
+    await waitUntil(() => records(a.doc).size === 50 && records(b.doc).size === 50, 'relayed')
+    const closeCodes: number[] = []
+    a.provider.on('connection-close', (event) => event && closeCodes.push(event.code))
+    a.provider.shouldConnect = false
+    b.provider.shouldConnect = false
+    const stoppedAt = Date.now()
+    proc.child.kill('SIGTERM')
+    expect(await proc.exited).toBe(0)
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000)
+    expect(closeCodes).toContain(1001)
+    const restarted = await asProcess()
+    const fresh = connect(restarted.url, 'graceful', 'fresh')
+    await waitUntil(() => fresh.provider.synced, 'fresh client synced')
+    expect(records(fresh.doc).toJSON()).toEqual(records(a.doc).toJSON())
+  })
+
+  it('after SIGKILL at most the last persist window is missing, and reconnecting clients restore it', async () => {
+    const port = String(await freePort())
+    const proc = await asProcess({ SYNC_PORT: port, PERSIST_INTERVAL_MS: '300' })
+    const group = Array.from({ length: 4 }, (_, i) => connect(proc.url, 'crash', `u${i}`))
+    await waitUntil(() => group.every((c) => c.provider.synced), 'synced')
+    records(group[0].doc).set('shape:early', { saved: true })
+    await waitUntil(() => group[0].controls.some((m) => m.type === 'saved'), 'early edit saved')
+    // The last window: edited and relayed, but killed before the next persist.
+    group.forEach((client, i) => records(client.doc).set(`shape:late-${i}`, { i }))
+    await waitUntil(() => group.every((c) => records(c.doc).size === 5), 'late edits relayed')
+    proc.child.kill('SIGKILL')
+    await proc.exited
+    const afterCrash = records(await storedDoc('crash'))
+    expect(afterCrash.has('shape:early')).toBe(true)
+    const missing = group.map((_, i) => `shape:late-${i}`).filter((key) => !afterCrash.has(key))
+    expect(missing.length).toBeGreaterThan(0)
+
+    await asProcess({ SYNC_PORT: port, PERSIST_INTERVAL_MS: '300' })
+    await waitUntil(() => group.every((c) => c.provider.synced && c.provider.wsconnected), 'clients reconnected', 15_000)
+    await waitUntil(async () => records(await storedDoc('crash')).size === 5, 'database holds every edit', 15_000)
+    expect(records(await storedDoc('crash')).toJSON()).toEqual(records(group[0].doc).toJSON())
+  })
+
+  it('refuses to start with a bad variable, naming it', async () => {
+    await expect(asProcess({ SYNC_PORT: 'not-a-port' })).rejects.toThrow(/SYNC_PORT/)
+    await expect(startServerProcessWithout('AUTH_SECRET')).rejects.toThrow(/AUTH_SECRET/)
+  })
+})
+
+async function startServerProcessWithout(variable: string): Promise<ServerProcess> {
+  return asProcess({ [variable]: '' })
+}
