@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
+import { MessageType, type Scope } from '../lib/protocol.ts'
+import { MemoryRoomStore, type RoomStore } from './persistence.ts'
+import { createLogger } from './log.ts'
+import { createMetrics } from './metrics.ts'
+import { CloseError, Room, type RoomPeer } from './room.ts'
+import { waitUntil } from './test-support.ts'
+
+function peer(id: string, scope: Scope = 'edit'): RoomPeer & { sent: (Uint8Array | string)[] } {
+  const sent: (Uint8Array | string)[] = []
+  return { id, user: { id, name: id, color: '#000000' }, scope, awarenessIds: new Set(), sent, send: (data) => sent.push(data) }
+}
+
+function updateFrame(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.sync)
+  syncProtocol.writeUpdate(encoder, update)
+  return encoding.toUint8Array(encoder)
+}
+
+function loadRoom(store: RoomStore, idle: Room[] = []) {
+  return Room.load('r', {
+    store,
+    persistIntervalMs: 5,
+    compactAfterUpdates: 2,
+    metrics: createMetrics(),
+    log: createLogger('silent'),
+    onIdle: (room) => idle.push(room),
+  })
+}
+
+function editOf(key: string): Uint8Array {
+  const doc = new Y.Doc()
+  doc.getMap('records').set(key, { key })
+  return Y.encodeStateAsUpdate(doc)
+}
+
+describe('room (in-memory store)', () => {
+  it('relays an update to the other peers as one shared buffer, not back to the sender', async () => {
+    const room = await loadRoom(new MemoryRoomStore())
+    const [a, b, c] = [peer('a'), peer('b'), peer('c')]
+    for (const p of [a, b, c]) room.join(p)
+    const before = [a, b, c].map((p) => p.sent.length)
+    room.receive(a, updateFrame(editOf('shape:1')))
+    expect(a.sent.length).toBe(before[0])
+    const toB = b.sent.at(-1)
+    expect(toB).toBeInstanceOf(Uint8Array)
+    expect(c.sent.at(-1)).toBe(toB)
+    room.destroy()
+  })
+
+  it('stores edits, compacts the log and reloads the same document', async () => {
+    const store = new MemoryRoomStore()
+    const room = await loadRoom(store)
+    const a = peer('a')
+    room.join(a)
+    for (let i = 0; i < 5; i++) {
+      room.receive(a, updateFrame(editOf(`shape:${i}`)))
+      await room.flushPendingUpdates()
+    }
+    expect(a.sent.filter((m) => typeof m === 'string' && m.includes('"saved"')).length).toBe(5)
+    expect(store.rooms.get('r')!.snapshot).not.toBeNull()
+    const reloaded = await loadRoom(store)
+    expect(reloaded.doc.getMap('records').toJSON()).toEqual(room.doc.getMap('records').toJSON())
+    room.destroy()
+    reloaded.destroy()
+  })
+
+  it('refuses a write from a view-only peer but accepts its empty step 2', async () => {
+    const room = await loadRoom(new MemoryRoomStore())
+    const viewer = peer('v', 'view')
+    room.join(viewer)
+    const emptyStep2 = encoding.createEncoder()
+    encoding.writeVarUint(emptyStep2, MessageType.sync)
+    syncProtocol.writeSyncStep2(emptyStep2, new Y.Doc())
+    room.receive(viewer, encoding.toUint8Array(emptyStep2))
+    expect(() => room.receive(viewer, updateFrame(editOf('shape:x')))).toThrow(CloseError)
+    expect(room.doc.getMap('records').size).toBe(0)
+    room.destroy()
+  })
+
+  it('keeps updates queued while the store fails and writes them once it recovers', async () => {
+    const store = new MemoryRoomStore()
+    let failing = true
+    const flaky: RoomStore = {
+      ...store,
+      load: (id) => store.load(id),
+      roomIdForViewId: () => store.roomIdForViewId(),
+      compact: (id) => store.compact(id),
+      ping: () => store.ping(),
+      close: () => store.close(),
+      append: (id, update) => (failing ? Promise.reject(new Error('disk on fire')) : store.append(id, update)),
+    }
+    const room = await loadRoom(flaky)
+    const a = peer('a')
+    room.join(a)
+    room.receive(a, updateFrame(editOf('shape:kept')))
+    await waitUntil(() => room.persistFailing, 'a failed write')
+    failing = false
+    await waitUntil(() => !room.persistFailing && !room.hasPendingWrites, 'write recovered')
+    const reloaded = await loadRoom(store)
+    expect(reloaded.doc.getMap('records').has('shape:kept')).toBe(true)
+    room.destroy()
+    reloaded.destroy()
+  })
+
+  it('tells the registry when the last peer leaves and removes its awareness states', async () => {
+    const idle: Room[] = []
+    const room = await loadRoom(new MemoryRoomStore(), idle)
+    const a = peer('a')
+    room.join(a)
+    const other = new Y.Doc()
+    const { Awareness, encodeAwarenessUpdate } = await import('y-protocols/awareness')
+    const awareness = new Awareness(other)
+    awareness.setLocalState({ cursor: 1 })
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.awareness)
+    encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(awareness, [other.clientID]))
+    room.receive(a, encoding.toUint8Array(encoder))
+    expect(room.awareness.getStates().has(other.clientID)).toBe(true)
+    room.leave(a)
+    expect(room.awareness.getStates().has(other.clientID)).toBe(false)
+    expect(idle).toEqual([room])
+    awareness.destroy()
+    room.destroy()
+  })
+})
