@@ -27,7 +27,6 @@ export const Close = {
   roomMismatch: { code: 1008, reason: 'token not valid for this room' },
   authQueueFull: { code: 1008, reason: 'too many messages before auth' },
   readOnly: { code: 1008, reason: 'read-only' },
-  tooBig: { code: 1009, reason: 'message too big' },
   internal: { code: 1011, reason: 'internal error' },
   roomUnavailable: { code: 1011, reason: 'room unavailable' },
 } as const

@@ -1,0 +1,123 @@
+/**
+ * A light load-generator client that speaks the wire protocol directly over `ws`:
+ * the auth-first frame, then y-websocket sync and awareness.
+ * Observers apply every update to a real Y.Doc and measure latency from the writer's
+ * send timestamp (embedded in the value); plain clients only count bytes.
+ */
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import * as encoding from 'lib0/encoding'
+import * as decoding from 'lib0/decoding'
+import * as syncProtocol from 'y-protocols/sync'
+import { MessageType } from '../lib/protocol.ts'
+
+export interface BenchClientOptions {
+  url: string
+  room: string
+  token: string
+  origin?: string
+  /** Apply updates to a Y.Doc and record latencies (true) or only count bytes (false). */
+  observe: boolean
+  onLatency?: (ms: number) => void
+}
+
+/** A tldraw-like shape record carrying the writer's send time. */
+export function shapeRecord(id: string, sentAt: number, n: number) {
+  return {
+    id,
+    typeName: 'shape',
+    type: 'geo',
+    x: (n * 37) % 1000,
+    y: (n * 53) % 800,
+    rotation: 0,
+    index: `a${n}`,
+    parentId: 'page:page',
+    isLocked: false,
+    opacity: 1,
+    meta: { sentAt },
+    props: { geo: 'rectangle', w: 120, h: 80, color: 'black', fill: 'none', dash: 'draw', size: 'm', text: '' },
+  }
+}
+
+export class BenchClient {
+  readonly doc = new Y.Doc()
+  bytesIn = 0
+  messagesIn = 0
+  synced = false
+  closed: { code: number; reason: string } | null = null
+  private ws: WebSocket
+  readonly ready: Promise<void>
+
+  constructor(private readonly options: BenchClientOptions) {
+    this.ws = new WebSocket(`${options.url}/${options.room}`, { headers: options.origin ? { origin: options.origin } : {}, perMessageDeflate: false })
+    this.ws.binaryType = 'nodebuffer'
+    this.ready = new Promise((resolve, reject) => {
+      this.ws.once('error', reject)
+      this.ws.on('message', (data: Buffer, isBinary) => {
+        this.bytesIn += data.byteLength
+        this.messagesIn++
+        if (!isBinary) {
+          if (data.toString().includes('"auth-ok"')) resolve()
+          return
+        }
+        this.receive(data)
+      })
+    })
+    this.ws.on('close', (code, reason) => (this.closed = { code, reason: reason.toString() }))
+    this.ws.on('error', () => {})
+    this.ws.once('open', () => {
+      this.ws.send(JSON.stringify({ type: 'auth', token: options.token }))
+      const step1 = encoding.createEncoder()
+      encoding.writeVarUint(step1, MessageType.sync)
+      syncProtocol.writeSyncStep1(step1, this.doc)
+      this.ws.send(encoding.toUint8Array(step1))
+    })
+    if (options.observe && options.onLatency) {
+      const onLatency = options.onLatency
+      this.doc.getMap<{ meta?: { sentAt?: number } }>('records').observe((event) => {
+        if (event.transaction.local) return
+        const now = performance.timeOrigin + performance.now()
+        for (const key of event.keysChanged) {
+          const sentAt = event.target.get(key)?.meta?.sentAt
+          if (typeof sentAt === 'number') onLatency(now - sentAt)
+        }
+      })
+    }
+  }
+
+  private receive(data: Buffer): void {
+    const decoder = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    const type = decoding.readVarUint(decoder)
+    if (type !== MessageType.sync) return
+    const step = decoding.peekVarUint(decoder)
+    if (step === syncProtocol.messageYjsSyncStep1) {
+      // Answer the server's step 1 so it knows what we have (nothing it lacks).
+      const reply = encoding.createEncoder()
+      encoding.writeVarUint(reply, MessageType.sync)
+      syncProtocol.readSyncMessage(decoder, reply, this.doc, this)
+      this.ws.send(encoding.toUint8Array(reply))
+      return
+    }
+    if (step === syncProtocol.messageYjsSyncStep2) this.synced = true
+    if (this.options.observe || step === syncProtocol.messageYjsSyncStep2) {
+      syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), this.doc, this)
+    }
+  }
+
+  /** Writes one shape record; the update goes to the server as the provider would send it. */
+  writeShape(id: string, n: number): void {
+    let update: Uint8Array | null = null
+    const capture = (u: Uint8Array) => (update = u)
+    this.doc.once('update', capture)
+    this.doc.getMap('records').set(id, shapeRecord(id, performance.timeOrigin + performance.now(), n))
+    if (!update) return
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.sync)
+    syncProtocol.writeUpdate(encoder, update)
+    this.ws.send(encoding.toUint8Array(encoder))
+  }
+
+  close(): void {
+    this.ws.close()
+  }
+}
