@@ -3,7 +3,7 @@ import net from 'node:net'
 import BetterSqlite3 from 'better-sqlite3'
 import * as Y from 'yjs'
 import { createDatabase } from '../lib/db/client.ts'
-import { PrismaRoomStore } from './persistence.ts'
+import { PrismaRoomStore, type RoomStore } from './persistence.ts'
 import {
   authedRawClient,
   createTempDatabase,
@@ -131,16 +131,33 @@ describe('persistence', () => {
   })
 
   it('loads a room once for concurrent first joins and evicts it after the last leaves, flushed', async () => {
-    const server = await inProcess({ persistIntervalMs: 10_000 })
+    const db = createDatabase(database.url)
+    const prismaStore = new PrismaRoomStore(db)
+    let loads = 0
+    const countingStore: RoomStore = {
+      load: (id) => {
+        loads++
+        return prismaStore.load(id)
+      },
+      roomIdForViewId: (id) => prismaStore.roomIdForViewId(id),
+      append: (id, update) => prismaStore.append(id, update),
+      compact: (id) => prismaStore.compact(id),
+      ping: () => prismaStore.ping(),
+      close: () => prismaStore.close(),
+    }
+    const server = await startServer(database.url, { persistIntervalMs: 10_000 }, countingStore)
+    servers.push(server)
     const group = Array.from({ length: 8 }, (_, i) => connect(server.url, 'evict', `u${i}`))
     await waitUntil(() => group.every((c) => c.provider.synced), 'all synced')
     expect(server.server.rooms.size).toBe(1)
+    expect(loads).toBe(1)
     records(group[0].doc).set('shape:last', { x: 1 })
     await waitUntil(() => group.every((c) => records(c.doc).has('shape:last')), 'relayed')
     for (const client of group) client.destroy()
     // The persist interval is long: eviction itself must flush the pending write.
     await waitUntil(() => server.server.rooms.size === 0, 'room evicted')
     expect(records(await storedDoc('evict')).has('shape:last')).toBe(true)
+    await db.$disconnect()
   })
 
   it('closes clients with 1011 when a room fails to load, and writes nothing over it', async () => {

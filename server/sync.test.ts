@@ -187,7 +187,11 @@ describe('presence heartbeats', () => {
     const client = connect('idle')
     await waitUntil(() => client.provider.synced, 'synced')
     const pings = () => client.controls.filter((m) => m.type === 'presence').length
+    // y-websocket closes a socket that received no message for 30 s; presence frames count as traffic.
+    const lastMessageAt = () => (client.provider as unknown as { wsLastMessageReceived: number }).wsLastMessageReceived
+    const before = lastMessageAt()
     await waitUntil(() => pings() >= 15, 'many heartbeats')
+    expect(lastMessageAt()).toBeGreaterThan(before)
     expect(client.provider.wsconnected).toBe(true)
     expect(client.controls.filter((m) => m.type === 'auth-ok')).toHaveLength(1)
   })
