@@ -23,6 +23,7 @@ const serverSchema = z.object({
   AUTH_QUEUE_MAX_MESSAGES: int(32, 1),
   AUTH_QUEUE_MAX_BYTES: int(1024 * 1024, 1024),
   COMPACT_AFTER_UPDATES: int(500, 2),
+  AWARENESS_FLUSH_MS: int(33, 1),
   SHUTDOWN_TIMEOUT_MS: int(5_000, 100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
@@ -42,6 +43,7 @@ export interface ServerConfig {
   authQueueMaxMessages: number
   authQueueMaxBytes: number
   compactAfterUpdates: number
+  awarenessFlushMs: number
   shutdownTimeoutMs: number
   logLevel: string
 }
@@ -73,6 +75,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     authQueueMaxMessages: c.AUTH_QUEUE_MAX_MESSAGES,
     authQueueMaxBytes: c.AUTH_QUEUE_MAX_BYTES,
     compactAfterUpdates: c.COMPACT_AFTER_UPDATES,
+    awarenessFlushMs: c.AWARENESS_FLUSH_MS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     logLevel: c.LOG_LEVEL,
   }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
+import * as decoding from 'lib0/decoding'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import { MessageType, type Scope } from '../lib/protocol.ts'
 import { MemoryRoomStore, type RoomStore } from './persistence.ts'
@@ -26,6 +28,7 @@ function loadRoom(store: RoomStore, idle: Room[] = []) {
     store,
     persistIntervalMs: 5,
     compactAfterUpdates: 2,
+    awarenessFlushMs: 5,
     metrics: createMetrics(),
     log: createLogger('silent'),
     onIdle: (room) => idle.push(room),
@@ -113,7 +116,6 @@ describe('room (in-memory store)', () => {
     const a = peer('a')
     room.join(a)
     const other = new Y.Doc()
-    const { Awareness, encodeAwarenessUpdate } = await import('y-protocols/awareness')
     const awareness = new Awareness(other)
     awareness.setLocalState({ cursor: 1 })
     const encoder = encoding.createEncoder()
@@ -122,9 +124,38 @@ describe('room (in-memory store)', () => {
     room.receive(a, encoding.toUint8Array(encoder))
     expect(room.awareness.getStates().has(other.clientID)).toBe(true)
     room.leave(a)
+    await waitUntil(() => !room.awareness.getStates().has(other.clientID), 'state removed')
     expect(room.awareness.getStates().has(other.clientID)).toBe(false)
     expect(idle).toEqual([room])
     awareness.destroy()
+    room.destroy()
+  })
+
+  it('coalesces a storm of cursor moves into one relayed message per tick, encoded once', async () => {
+    const room = await loadRoom(new MemoryRoomStore())
+    const [mover, b, c] = [peer('mover'), peer('b'), peer('c')]
+    for (const p of [mover, b, c]) room.join(p)
+    const cursorDoc = new Y.Doc()
+    const awareness = new Awareness(cursorDoc)
+    const before = { mover: mover.sent.length, b: b.sent.length }
+    for (let x = 0; x < 20; x++) {
+      awareness.setLocalState({ cursor: { x } })
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, MessageType.awareness)
+      encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(awareness, [cursorDoc.clientID]))
+      room.receive(mover, encoding.toUint8Array(encoder))
+    }
+    await waitUntil(() => b.sent.length > before.b, 'relayed')
+    expect(b.sent.length - before.b).toBe(1)
+    expect(c.sent.at(-1)).toBe(b.sent.at(-1))
+    expect(mover.sent.length).toBe(before.mover)
+    const received = new Awareness(new Y.Doc())
+    const decoder = decoding.createDecoder(b.sent.at(-1) as Uint8Array)
+    ;decoding.readVarUint(decoder)
+    applyAwarenessUpdate(received, decoding.readVarUint8Array(decoder), null)
+    expect(received.getStates().get(cursorDoc.clientID)).toEqual({ cursor: { x: 19 } })
+    awareness.destroy()
+    received.destroy()
     room.destroy()
   })
 })

@@ -29,6 +29,8 @@ export interface RoomOptions {
   store: RoomStore
   persistIntervalMs: number
   compactAfterUpdates: number
+  /** Awareness changes are gathered and relayed at most this often (cursors need no more than a display's refresh). */
+  awarenessFlushMs: number
   metrics: Metrics
   log: Logger
   /** Called when the last peer has left or a flush of an empty room finished: the registry may evict it. */
@@ -48,6 +50,9 @@ export class Room {
   private pending: Uint8Array[] = []
   private pendingPeers = new Set<RoomPeer>()
   private flushTimer: NodeJS.Timeout | null = null
+  private awarenessChanged = new Set<number>()
+  private awarenessSenders = new Set<RoomPeer | null>()
+  private awarenessTimer: NodeJS.Timeout | null = null
   private flushing: Promise<void> | null = null
   private failures = 0
   private logLength: number
@@ -175,9 +180,27 @@ export class Room {
       for (const id of updated) sender.awarenessIds.add(id)
       for (const id of removed) sender.awarenessIds.delete(id)
     }
-    const message = encodeAwareness(this.awareness, added.concat(updated, removed))
+    for (const id of added) this.awarenessChanged.add(id)
+    for (const id of updated) this.awarenessChanged.add(id)
+    for (const id of removed) this.awarenessChanged.add(id)
+    this.awarenessSenders.add(sender)
+    if (!this.awarenessTimer && !this.destroyed) {
+      this.awarenessTimer = setTimeout(this.flushAwareness, this.options.awarenessFlushMs)
+    }
+  }
+
+  /** Relays the awareness changes of the last tick as one message, encoded once for every peer. */
+  private flushAwareness = (): void => {
+    this.awarenessTimer = null
+    const changed = Array.from(this.awarenessChanged)
+    // With a single sender in the tick, it need not hear its own state back.
+    const only = this.awarenessSenders.size === 1 ? this.awarenessSenders.values().next().value : undefined
+    this.awarenessChanged.clear()
+    this.awarenessSenders.clear()
+    if (changed.length === 0 || this.peers.size === 0) return
+    const message = encodeAwareness(this.awareness, changed)
     for (const peer of this.peers) {
-      if (peer !== sender) peer.send(message)
+      if (peer !== only) peer.send(message)
     }
   }
 
@@ -272,7 +295,9 @@ export class Room {
   destroy(): void {
     this.destroyed = true
     if (this.flushTimer) clearTimeout(this.flushTimer)
+    if (this.awarenessTimer) clearTimeout(this.awarenessTimer)
     this.flushTimer = null
+    this.awarenessTimer = null
     this.doc.off('update', this.relayDocUpdate)
     this.awareness.off('update', this.relayAwarenessUpdate)
     this.awareness.destroy()

@@ -23,6 +23,7 @@ export type SyncServerConfig = Pick<
   | 'authQueueMaxMessages'
   | 'authQueueMaxBytes'
   | 'compactAfterUpdates'
+  | 'awarenessFlushMs'
   | 'shutdownTimeoutMs'
 >
 
@@ -47,6 +48,7 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     store,
     persistIntervalMs: config.persistIntervalMs,
     compactAfterUpdates: config.compactAfterUpdates,
+    awarenessFlushMs: config.awarenessFlushMs,
     metrics,
     log,
   })

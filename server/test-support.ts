@@ -54,6 +54,7 @@ export function testConfig(overrides: Partial<SyncServerConfig> = {}): SyncServe
     authQueueMaxMessages: 32,
     authQueueMaxBytes: 256 * 1024,
     compactAfterUpdates: 500,
+    awarenessFlushMs: 10,
     shutdownTimeoutMs: 5_000,
     ...overrides,
   }
