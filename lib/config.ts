@@ -24,6 +24,15 @@ const serverSchema = z.object({
   AUTH_QUEUE_MAX_BYTES: int(1024 * 1024, 1024),
   COMPACT_AFTER_UPDATES: int(500, 2),
   AWARENESS_FLUSH_MS: int(33, 1),
+  RATE_MESSAGES_PER_SEC: int(300, 1),
+  RATE_BYTES_PER_SEC: int(4 * 1024 * 1024, 1024),
+  CONNECTIONS_PER_SEC_PER_IP: int(20, 1),
+  AUTH_FAILURES_PER_MIN_PER_IP: int(30, 1),
+  MAX_PEERS_PER_ROOM: int(256, 1),
+  MAX_DOC_BYTES: int(64 * 1024 * 1024, 1024),
+  MAX_BUFFERED_BYTES: int(64 * 1024 * 1024, 1024),
+  AWARENESS_MAX_BYTES: int(16 * 1024, 64),
+  AWARENESS_MAX_CLIENTS: int(8, 1),
   SHUTDOWN_TIMEOUT_MS: int(5_000, 100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
@@ -44,6 +53,18 @@ export interface ServerConfig {
   authQueueMaxBytes: number
   compactAfterUpdates: number
   awarenessFlushMs: number
+  /** Sustained messages and bytes per second a socket may send (bursts of two seconds' worth). */
+  rateMessagesPerSec: number
+  rateBytesPerSec: number
+  connectionsPerSecPerIp: number
+  authFailuresPerMinPerIp: number
+  maxPeersPerRoom: number
+  /** Approximate stored size of a room's document past which updates are refused (1009). */
+  maxDocBytes: number
+  /** A socket whose unsent data passes this is dropped: it stopped reading. */
+  maxBufferedBytes: number
+  awarenessMaxBytes: number
+  awarenessMaxClients: number
   shutdownTimeoutMs: number
   logLevel: string
 }
@@ -76,6 +97,15 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     authQueueMaxBytes: c.AUTH_QUEUE_MAX_BYTES,
     compactAfterUpdates: c.COMPACT_AFTER_UPDATES,
     awarenessFlushMs: c.AWARENESS_FLUSH_MS,
+    rateMessagesPerSec: c.RATE_MESSAGES_PER_SEC,
+    rateBytesPerSec: c.RATE_BYTES_PER_SEC,
+    connectionsPerSecPerIp: c.CONNECTIONS_PER_SEC_PER_IP,
+    authFailuresPerMinPerIp: c.AUTH_FAILURES_PER_MIN_PER_IP,
+    maxPeersPerRoom: c.MAX_PEERS_PER_ROOM,
+    maxDocBytes: c.MAX_DOC_BYTES,
+    maxBufferedBytes: c.MAX_BUFFERED_BYTES,
+    awarenessMaxBytes: c.AWARENESS_MAX_BYTES,
+    awarenessMaxClients: c.AWARENESS_MAX_CLIENTS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     logLevel: c.LOG_LEVEL,
   }

@@ -27,6 +27,10 @@ export const Close = {
   roomMismatch: { code: 1008, reason: 'token not valid for this room' },
   authQueueFull: { code: 1008, reason: 'too many messages before auth' },
   readOnly: { code: 1008, reason: 'read-only' },
+  rateLimited: { code: 1008, reason: 'rate limit exceeded' },
+  awarenessTooLarge: { code: 1008, reason: 'awareness state too large' },
+  docTooLarge: { code: 1009, reason: 'document too large' },
+  roomFull: { code: 1013, reason: 'room full' },
   internal: { code: 1011, reason: 'internal error' },
   roomUnavailable: { code: 1011, reason: 'room unavailable' },
 } as const

@@ -3,6 +3,7 @@ import type { WebSocket, RawData } from 'ws'
 import { Close, type AuthOkMessage, type CloseReason, type PeerIdentity, type Scope } from '../lib/protocol.ts'
 import { RoomTokenError, verifyRoomToken, type TokenFailure } from '../lib/token.ts'
 import { CloseError, type Room, type RoomPeer } from './room.ts'
+import { TokenBucket } from './limits.ts'
 import type { RoomRegistry } from './rooms.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
@@ -14,6 +15,13 @@ export interface ConnectionContext {
   heartbeatMs: number
   authQueueMaxMessages: number
   authQueueMaxBytes: number
+  rateMessagesPerSec: number
+  rateBytesPerSec: number
+  maxMessageBytes: number
+  maxPeersPerRoom: number
+  maxBufferedBytes: number
+  /** Called when this socket fails auth, so the server can slow down that IP. */
+  onAuthFailure: () => void
   metrics: Metrics
   log: Logger
 }
@@ -44,6 +52,8 @@ export class Connection implements RoomPeer {
   private room: Room | null = null
   private readonly authTimer: NodeJS.Timeout
   private readonly log: Logger
+  private readonly messageBudget: TokenBucket
+  private readonly byteBudget: TokenBucket
 
   constructor(
     private readonly ws: WebSocket,
@@ -52,6 +62,9 @@ export class Connection implements RoomPeer {
   ) {
     this.log = context.log.child({ room: roomId, conn: this.id })
     this.authTimer = setTimeout(() => this.close(Close.authTimeout), context.authTimeoutMs)
+    this.messageBudget = new TokenBucket(context.rateMessagesPerSec, 2 * context.rateMessagesPerSec)
+    // The byte burst holds at least one largest frame (a first sync of a big board).
+    this.byteBudget = new TokenBucket(context.rateBytesPerSec, Math.max(2 * context.rateBytesPerSec, context.maxMessageBytes))
     ws.on('message', (data, isBinary) => this.receive(toBuffer(data), isBinary))
     ws.on('pong', () => {
       this.alive = true
@@ -70,6 +83,13 @@ export class Connection implements RoomPeer {
 
   send(data: Uint8Array | string): void {
     if (this.ws.readyState !== this.ws.OPEN) return
+    if (this.ws.bufferedAmount > this.context.maxBufferedBytes) {
+      // The client stopped reading; a close frame would wait behind the unread data.
+      this.log.warn({ buffered: this.ws.bufferedAmount }, 'send buffer full; dropping socket')
+      this.context.metrics.closes.inc({ code: 'send-buffer-full' })
+      this.terminate()
+      return
+    }
     this.ws.send(data)
     this.context.metrics.messagesOut.inc()
     this.context.metrics.bytesOut.inc(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength)
@@ -90,8 +110,9 @@ export class Connection implements RoomPeer {
   close(reason: CloseReason): void {
     if (this.state === 'closed') return
     this.context.metrics.closes.inc({ code: String(reason.code) })
-    if (reason.code === 1008 && this.state !== 'live' && reason !== Close.readOnly) {
+    if (reason.code === 1008 && this.state !== 'live' && this.state !== 'joining') {
       this.context.metrics.authFailures.inc({ reason: reason.reason })
+      this.context.onAuthFailure()
     }
     this.log.info({ code: reason.code, reason: reason.reason }, 'closing')
     this.ws.close(reason.code, reason.reason)
@@ -109,6 +130,7 @@ export class Connection implements RoomPeer {
     this.context.metrics.messagesIn.inc()
     this.context.metrics.bytesIn.inc(data.byteLength)
     try {
+      if (!this.messageBudget.take() || !this.byteBudget.take(data.byteLength)) throw new CloseError(Close.rateLimited)
       switch (this.state) {
         case 'awaiting-auth':
           this.startAuth(data, isBinary)
@@ -166,6 +188,11 @@ export class Connection implements RoomPeer {
     }
     // The socket may have gone away while the room was loading.
     if ((this.state as State) === 'closed') {
+      void this.context.rooms.evictIfIdle(room)
+      return
+    }
+    if (room.peers.size >= this.context.maxPeersPerRoom) {
+      this.close(Close.roomFull)
       void this.context.rooms.evictIfIdle(room)
       return
     }

@@ -29,6 +29,9 @@ function loadRoom(store: RoomStore, idle: Room[] = []) {
     persistIntervalMs: 5,
     compactAfterUpdates: 2,
     awarenessFlushMs: 5,
+    maxDocBytes: 1024 * 1024,
+    awarenessMaxBytes: 1024,
+    awarenessMaxClients: 2,
     metrics: createMetrics(),
     log: createLogger('silent'),
     onIdle: (room) => idle.push(room),
@@ -153,7 +156,8 @@ describe('room (in-memory store)', () => {
     const decoder = decoding.createDecoder(b.sent.at(-1) as Uint8Array)
     ;decoding.readVarUint(decoder)
     applyAwarenessUpdate(received, decoding.readVarUint8Array(decoder), null)
-    expect(received.getStates().get(cursorDoc.clientID)).toEqual({ cursor: { x: 19 } })
+    // The identity others see is the token's, added by the server.
+    expect(received.getStates().get(cursorDoc.clientID)).toEqual({ cursor: { x: 19 }, user: { id: 'mover', name: 'mover', color: '#000000' } })
     awareness.destroy()
     received.destroy()
     room.destroy()

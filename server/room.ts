@@ -31,6 +31,9 @@ export interface RoomOptions {
   compactAfterUpdates: number
   /** Awareness changes are gathered and relayed at most this often (cursors need no more than a display's refresh). */
   awarenessFlushMs: number
+  maxDocBytes: number
+  awarenessMaxBytes: number
+  awarenessMaxClients: number
   metrics: Metrics
   log: Logger
   /** Called when the last peer has left or a flush of an empty room finished: the registry may evict it. */
@@ -56,6 +59,10 @@ export class Room {
   private flushing: Promise<void> | null = null
   private failures = 0
   private logLength: number
+  /** Upper bound of the document's encoded size: what was loaded plus every update applied since. */
+  private docBytes = 0
+  /** Which peer announced each awareness client id: another peer cannot overwrite it. */
+  private readonly awarenessOwners = new Map<number, RoomPeer>()
   private destroyed = false
 
   private constructor(
@@ -66,7 +73,10 @@ export class Room {
     this.logLength = stored.logLength
     this.awareness.setLocalState(null)
     Y.transact(this.doc, () => {
-      for (const update of stored.updates) Y.applyUpdate(this.doc, update)
+      for (const update of stored.updates) {
+        Y.applyUpdate(this.doc, update)
+        this.docBytes += update.byteLength
+      }
     })
     this.doc.on('update', this.relayDocUpdate)
     this.awareness.on('update', this.relayAwarenessUpdate)
@@ -119,7 +129,7 @@ export class Room {
         this.receiveSync(peer, decoder)
         return
       case MessageType.awareness:
-        awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), peer)
+        this.receiveAwareness(peer, decoding.readVarUint8Array(decoder))
         return
       case MessageType.queryAwareness: {
         const states = this.awareness.getStates()
@@ -153,7 +163,40 @@ export class Room {
       if (!Y.snapshotContainsUpdate(Y.snapshot(this.doc), update)) throw new CloseError(Close.readOnly)
       return
     }
+    if (this.docBytes + update.byteLength > this.options.maxDocBytes) throw new CloseError(Close.docTooLarge)
+    this.docBytes += update.byteLength
     Y.applyUpdate(this.doc, update, peer)
+  }
+
+  /**
+   * Applies a peer's awareness update after checking it: states are capped in size and count,
+   * a client id announced by another peer is left alone, and the identity others see is the
+   * one from the peer's token, whatever the state claims.
+   */
+  private receiveAwareness(peer: RoomPeer, update: Uint8Array): void {
+    const decoder = decoding.createDecoder(update)
+    const count = decoding.readVarUint(decoder)
+    const encoder = encoding.createEncoder()
+    let kept = 0
+    const entries = encoding.createEncoder()
+    for (let i = 0; i < count; i++) {
+      const clientId = decoding.readVarUint(decoder)
+      const clock = decoding.readVarUint(decoder)
+      const json = decoding.readVarString(decoder)
+      const owner = this.awarenessOwners.get(clientId)
+      if (owner !== undefined && owner !== peer) continue
+      if (owner === undefined && peer.awarenessIds.size >= this.options.awarenessMaxClients) throw new CloseError(Close.awarenessTooLarge)
+      if (json.length > this.options.awarenessMaxBytes) throw new CloseError(Close.awarenessTooLarge)
+      const state: unknown = JSON.parse(json)
+      encoding.writeVarUint(entries, clientId)
+      encoding.writeVarUint(entries, clock)
+      encoding.writeVarString(entries, JSON.stringify(withIdentity(state, peer.user)))
+      kept++
+    }
+    if (kept === 0) return
+    encoding.writeVarUint(encoder, kept)
+    encoding.writeUint8Array(encoder, encoding.toUint8Array(entries))
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encoding.toUint8Array(encoder), peer)
   }
 
   /** Relays a document update to every other peer (encoded once) and queues it for the store. */
@@ -176,9 +219,14 @@ export class Room {
   ): void => {
     const sender = origin && this.peers.has(origin as RoomPeer) ? (origin as RoomPeer) : null
     if (sender) {
-      for (const id of added) sender.awarenessIds.add(id)
-      for (const id of updated) sender.awarenessIds.add(id)
-      for (const id of removed) sender.awarenessIds.delete(id)
+      for (const id of added.concat(updated)) {
+        sender.awarenessIds.add(id)
+        this.awarenessOwners.set(id, sender)
+      }
+    }
+    for (const id of removed) {
+      this.awarenessOwners.get(id)?.awarenessIds.delete(id)
+      this.awarenessOwners.delete(id)
     }
     for (const id of added) this.awarenessChanged.add(id)
     for (const id of updated) this.awarenessChanged.add(id)
@@ -303,6 +351,17 @@ export class Room {
     this.awareness.destroy()
     this.doc.destroy()
   }
+}
+
+/** The state a peer announced, with the identity fields set from its verified token. */
+function withIdentity(state: unknown, user: PeerIdentity): unknown {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) return state
+  const result: Record<string, unknown> = { ...state, user: { ...user } }
+  const presence = result.presence
+  if (typeof presence === 'object' && presence !== null && !Array.isArray(presence)) {
+    result.presence = { ...presence, userId: user.id, userName: user.name, color: user.color }
+  }
+  return result
 }
 
 function encodeAwareness(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {

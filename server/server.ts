@@ -6,6 +6,7 @@ import type { ServerConfig } from '../lib/config.ts'
 import { Connection } from './connection.ts'
 import { RoomRegistry } from './rooms.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
+import { WindowCounter } from './limits.ts'
 import type { RoomStore } from './persistence.ts'
 import type { Logger } from './log.ts'
 
@@ -24,6 +25,15 @@ export type SyncServerConfig = Pick<
   | 'authQueueMaxBytes'
   | 'compactAfterUpdates'
   | 'awarenessFlushMs'
+  | 'rateMessagesPerSec'
+  | 'rateBytesPerSec'
+  | 'connectionsPerSecPerIp'
+  | 'authFailuresPerMinPerIp'
+  | 'maxPeersPerRoom'
+  | 'maxDocBytes'
+  | 'maxBufferedBytes'
+  | 'awarenessMaxBytes'
+  | 'awarenessMaxClients'
   | 'shutdownTimeoutMs'
 >
 
@@ -49,12 +59,17 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     persistIntervalMs: config.persistIntervalMs,
     compactAfterUpdates: config.compactAfterUpdates,
     awarenessFlushMs: config.awarenessFlushMs,
+    maxDocBytes: config.maxDocBytes,
+    awarenessMaxBytes: config.awarenessMaxBytes,
+    awarenessMaxClients: config.awarenessMaxClients,
     metrics,
     log,
   })
   const connections = new Set<Connection>()
   const socketsPerIp = new Map<string, number>()
   const allowedOrigins = new Set(config.allowedOrigins)
+  const newConnections = new WindowCounter(1_000)
+  const authFailures = new WindowCounter(60_000)
   let shuttingDown = false
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false })
@@ -109,6 +124,12 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
         heartbeatMs: config.heartbeatMs,
         authQueueMaxMessages: config.authQueueMaxMessages,
         authQueueMaxBytes: config.authQueueMaxBytes,
+        rateMessagesPerSec: config.rateMessagesPerSec,
+        rateBytesPerSec: config.rateBytesPerSec,
+        maxMessageBytes: config.maxMessageBytes,
+        maxPeersPerRoom: config.maxPeersPerRoom,
+        maxBufferedBytes: config.maxBufferedBytes,
+        onAuthFailure: () => authFailures.add(ip),
         metrics,
         log,
       })
@@ -132,6 +153,8 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     if (origin !== undefined && !allowedOrigins.has(origin)) return { status: 403, message: 'origin not allowed' }
     const ip = req.socket.remoteAddress ?? 'unknown'
     if ((socketsPerIp.get(ip) ?? 0) >= config.maxSocketsPerIp) return { status: 429, message: 'too many connections' }
+    if (authFailures.count(ip) >= config.authFailuresPerMinPerIp) return { status: 429, message: 'too many failed auths' }
+    if (newConnections.add(ip) > config.connectionsPerSecPerIp) return { status: 429, message: 'too many new connections' }
     return null
   }
 
@@ -141,6 +164,8 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
   const heartbeatTimer = setInterval(() => {
     tick++
     if (tick % 2 === 0) for (const connection of connections) connection.heartbeat()
+    newConnections.prune()
+    authFailures.prune()
     for (const room of rooms.rooms()) room.broadcastPresence()
   }, Math.max(1, Math.floor(config.heartbeatMs / 2)))
   heartbeatTimer.unref()
