@@ -34,6 +34,8 @@ const serverSchema = z.object({
   AWARENESS_MAX_BYTES: int(16 * 1024, 64),
   AWARENESS_MAX_CLIENTS: int(8, 1),
   SHUTDOWN_TIMEOUT_MS: int(5_000, 100),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -66,6 +68,8 @@ export interface ServerConfig {
   awarenessMaxBytes: number
   awarenessMaxClients: number
   shutdownTimeoutMs: number
+  /** PEM files: when both are set the server speaks https/wss itself. */
+  tls: { certFile: string; keyFile: string } | null
   logLevel: string
 }
 
@@ -79,6 +83,9 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
   }
   const c = parsed.data
+  if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE)) {
+    throw new ConfigError('invalid configuration: TLS_CERT_FILE and TLS_KEY_FILE must be set together')
+  }
   const allowedOrigins = c.ALLOWED_ORIGINS
     ? c.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)
     : [`http://localhost:${c.PORT}`, `http://127.0.0.1:${c.PORT}`]
@@ -107,6 +114,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     awarenessMaxBytes: c.AWARENESS_MAX_BYTES,
     awarenessMaxClients: c.AWARENESS_MAX_CLIENTS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    tls: c.TLS_CERT_FILE && c.TLS_KEY_FILE ? { certFile: c.TLS_CERT_FILE, keyFile: c.TLS_KEY_FILE } : null,
     logLevel: c.LOG_LEVEL,
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { loadServerConfig, ConfigError } from '../lib/config.ts'
 import { createDatabase, providerOf } from '../lib/db/client.ts'
 import { migrateSqlite } from '../lib/db/migrate.ts'
@@ -26,9 +26,10 @@ async function main(): Promise<void> {
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated')
   }
   const store = new PrismaRoomStore(createDatabase(config.databaseUrl))
-  const server = createSyncServer(config, store, log)
+  const tls = config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined
+  const server = createSyncServer(config, store, log, tls)
   const port = await server.listen()
-  log.info({ host: config.host, port }, 'sync server listening')
+  log.info({ host: config.host, port, tls: Boolean(tls) }, 'sync server listening')
 
   let stopping = false
   const stop = async (signal: string) => {

@@ -1,4 +1,5 @@
 import http from 'node:http'
+import https from 'node:https'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { Close, isValidRoomId } from '../lib/protocol.ts'
@@ -37,6 +38,11 @@ export type SyncServerConfig = Pick<
   | 'shutdownTimeoutMs'
 >
 
+export interface TlsCredentials {
+  cert: Buffer
+  key: Buffer
+}
+
 export interface SyncServer {
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(): Promise<number>
@@ -52,7 +58,7 @@ const HEALTH_TIMEOUT_MS = 2_000
 const CLOSE_GRACE_MS = 1_000
 
 /** The sync server: HTTP (health, metrics) and WebSocket rooms on one port. */
-export function createSyncServer(config: SyncServerConfig, store: RoomStore, log: Logger): SyncServer {
+export function createSyncServer(config: SyncServerConfig, store: RoomStore, log: Logger, tls?: TlsCredentials): SyncServer {
   const metrics = createMetrics()
   const rooms = new RoomRegistry({
     store,
@@ -74,7 +80,7 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false })
 
-  const httpServer = http.createServer((req, res) => {
+  const serveHttp: http.RequestListener = (req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (req.method === 'GET' && path === '/healthz') {
       void checkHealth().then((problem) => {
@@ -93,7 +99,8 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     }
     res.writeHead(404, { 'content-type': 'text/plain' })
     res.end('not found')
-  })
+  }
+  const httpServer = tls ? https.createServer({ cert: tls.cert, key: tls.key }, serveHttp) : http.createServer(serveHttp)
 
   async function checkHealth(): Promise<string | null> {
     if (shuttingDown) return 'shutting down'

@@ -128,7 +128,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     let output = ''
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
-      const match = /"port":(\d+),"msg":"sync server listening"/.exec(output)
+      const match = /"port":(\d+),"tls":(?:true|false),"msg":"sync server listening"/.exec(output)
       if (match) {
         child.stdout?.off('data', onData)
         resolve(Number(match[1]))
