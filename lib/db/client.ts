@@ -10,8 +10,12 @@ export function providerOf(databaseUrl: string): Provider {
   return databaseUrl.startsWith('file:') ? 'sqlite' : 'postgresql'
 }
 
-/** Milliseconds a SQLite writer waits for another process's lock (the app and the sync server share the file). */
-const SQLITE_BUSY_TIMEOUT_MS = 5_000
+/**
+ * Milliseconds a SQLite writer waits for another process's lock (the app and the sync server
+ * share the file). better-sqlite3 waits synchronously, blocking the event loop, so keep it short:
+ * a failed write is retried with back-off anyway.
+ */
+const SQLITE_BUSY_TIMEOUT_MS = 250
 
 /** Creates a Prisma client on the driver adapter that DATABASE_URL selects. */
 export function createDatabase(databaseUrl: string): Database {

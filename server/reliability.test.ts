@@ -1,0 +1,248 @@
+/**
+ * Crashes, outages and churn against the real server process (docs/reliability.md).
+ * Long modes: RELIABILITY_LOAD_SECONDS (default 30; 120 for the documented figure),
+ * CONVERGENCE_ROUNDS (default 6), CONVERGENCE_SEED.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import net from 'node:net'
+import { readFileSync } from 'node:fs'
+import * as Y from 'yjs'
+import { createDatabase } from '../lib/db/client.ts'
+import { PrismaRoomStore } from './persistence.ts'
+import {
+  authedRawClient,
+  createTempDatabase,
+  providerClient,
+  startServerProcess,
+  tokenFor,
+  waitUntil,
+  type ProviderClient,
+  type RawClient,
+  type ServerProcess,
+} from './test-support.ts'
+
+const LOAD_SECONDS = Number(process.env.RELIABILITY_LOAD_SECONDS ?? 30)
+const CONVERGENCE_ROUNDS = Number(process.env.CONVERGENCE_ROUNDS ?? 6)
+const CONVERGENCE_SEED = Number(process.env.CONVERGENCE_SEED ?? 42)
+
+let database: ReturnType<typeof createTempDatabase>
+const clients: ProviderClient[] = []
+const processes: ServerProcess[] = []
+
+beforeEach(() => {
+  database = createTempDatabase()
+})
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy()
+  for (const proc of processes.splice(0)) {
+    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL')
+    await proc.exited
+  }
+  database.remove()
+})
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+async function serve(port: number, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const proc = await startServerProcess({ DATABASE_URL: database.url, SYNC_PORT: String(port), PERSIST_INTERVAL_MS: '200', ...env })
+  processes.push(proc)
+  return proc
+}
+
+async function kill(proc: ServerProcess): Promise<void> {
+  proc.child.kill('SIGKILL')
+  await proc.exited
+}
+
+async function storedRecords(room: string): Promise<Record<string, unknown>> {
+  const db = createDatabase(database.url)
+  try {
+    const stored = await new PrismaRoomStore(db).load(room)
+    const doc = new Y.Doc()
+    for (const update of stored.updates) Y.applyUpdate(doc, update)
+    return doc.getMap('records').toJSON()
+  } finally {
+    await db.$disconnect()
+  }
+}
+
+/** CPU seconds and RSS of a process, from /proc. */
+function processUsage(pid: number): { cpuSeconds: number; rssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  const ticks = Number(stat[11]) + Number(stat[12])
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
+  return { cpuSeconds: ticks / 100, rssMiB: rss / 1024 }
+}
+
+const records = (client: ProviderClient) => client.doc.getMap<unknown>('records')
+
+describe('crashes and outages', () => {
+  it('SIGKILL while 20 clients edit: everyone reconnects and every edit is everywhere, database included', async () => {
+    const port = await freePort()
+    const first = await serve(port)
+    const group = Array.from({ length: 20 }, (_, i) => providerClient(first.url, 'crash20', { sub: `u${i}` }))
+    clients.push(...group)
+    await waitUntil(() => group.every((c) => c.provider.synced), 'all synced')
+    let n = 0
+    const written = new Set<string>()
+    const edit = () => {
+      const client = group[n % group.length]
+      const key = `shape:${n++}`
+      records(client).set(key, { by: client.doc.clientID })
+      written.add(key)
+    }
+    const editing = setInterval(() => {
+      for (let i = 0; i < 5; i++) edit()
+    }, 10)
+    await waitUntil(() => n >= 300, 'edits before the crash')
+    await kill(first)
+    await waitUntil(() => n >= 600, 'edits while the server is down')
+    await serve(port)
+    await waitUntil(() => group.every((c) => c.provider.synced && c.provider.wsconnected), 'all reconnected', 20_000)
+    await waitUntil(() => n >= 900, 'edits after the restart')
+    clearInterval(editing)
+    await waitUntil(() => group.every((c) => records(c).size === written.size), 'every client has every edit', 20_000)
+    await waitUntil(async () => Object.keys(await storedRecords('crash20')).length === written.size, 'database has every edit', 20_000)
+    const reference = records(group[0]).toJSON()
+    for (const client of group) expect(records(client).toJSON()).toEqual(reference)
+    expect(await storedRecords('crash20')).toEqual(reference)
+  })
+
+  it('the database unavailable for 10 s: rooms keep working, /healthz 503, writes retried, nothing lost or doubled', async () => {
+    const port = await freePort()
+    const proc = await serve(port)
+    const a = providerClient(proc.url, 'outage', { sub: 'a' })
+    const b = providerClient(proc.url, 'outage', { sub: 'b' })
+    clients.push(a, b)
+    await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
+    const BetterSqlite3 = (await import('better-sqlite3')).default
+    const sqlite = new BetterSqlite3(database.url.replace(/^file:/, ''))
+    // An exclusive lock makes every write of the server fail with SQLITE_BUSY, as a dead disk would.
+    sqlite.pragma('busy_timeout = 0')
+    sqlite.exec('BEGIN EXCLUSIVE')
+    const outageStarted = Date.now()
+    let i = 0
+    const editing = setInterval(() => records(i % 2 ? a : b).set(`shape:${i++}`, { i }), 50)
+    await waitUntil(() => records(a).size > 20 && records(b).size === records(a).size, 'edits relayed during the outage', 15_000)
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 503, 'healthz 503', 15_000)
+    await waitUntil(() => Date.now() - outageStarted >= 10_000, 'ten seconds of outage', 15_000)
+    clearInterval(editing)
+    sqlite.exec('COMMIT')
+    sqlite.close()
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, 'healthz 200 again', 30_000)
+    await waitUntil(async () => Object.keys(await storedRecords('outage')).length === i, 'every edit stored', 30_000)
+    expect(await storedRecords('outage')).toEqual(records(a).toJSON())
+    expect(records(b).toJSON()).toEqual(records(a).toJSON())
+  }, 60_000)
+
+  it(`seeded convergence fuzz: 5 clients, random edits, disconnects and server restarts (seed ${CONVERGENCE_SEED})`, async () => {
+    let seed = CONVERGENCE_SEED >>> 0
+    const random = () => {
+      seed = (seed * 1664525 + 1013904223) >>> 0
+      return seed / 4294967296
+    }
+    const port = await freePort()
+    let server = await serve(port)
+    const group = Array.from({ length: 5 }, (_, i) => providerClient(server.url, 'fuzzroom', { sub: `u${i}` }))
+    clients.push(...group)
+    await waitUntil(() => group.every((c) => c.provider.synced), 'all synced')
+    for (let round = 0; round < CONVERGENCE_ROUNDS; round++) {
+      for (let step = 0; step < 40; step++) {
+        const client = group[Math.floor(random() * group.length)]
+        const map = records(client)
+        const keys = Array.from(map.keys())
+        const action = random()
+        if (action < 0.5 || keys.length === 0) map.set(`shape:${round}-${step}`, { x: Math.floor(random() * 1000) })
+        else if (action < 0.8) map.set(keys[Math.floor(random() * keys.length)], { x: Math.floor(random() * 1000), moved: true })
+        else map.delete(keys[Math.floor(random() * keys.length)])
+        if (random() < 0.05) client.provider.disconnect()
+        if (random() < 0.1 && !client.provider.shouldConnect) client.provider.connect()
+        if (step % 10 === 0) await new Promise((resolve) => setImmediate(resolve))
+      }
+      if (random() < 0.5) {
+        await kill(server)
+        server = await serve(port)
+      }
+    }
+    for (const client of group) if (!client.provider.shouldConnect) client.provider.connect()
+    await waitUntil(() => group.every((c) => c.provider.synced && c.provider.wsconnected), 'all connected', 20_000)
+    await waitUntil(
+      () => group.every((c) => JSON.stringify(records(c).toJSON(), Object.keys(records(c).toJSON()).sort()) === JSON.stringify(records(group[0]).toJSON(), Object.keys(records(group[0]).toJSON()).sort())),
+      'clients identical',
+      20_000,
+    )
+    const reference = records(group[0]).toJSON()
+    await waitUntil(async () => JSON.stringify(Object.entries(await storedRecords('fuzzroom')).sort()) === JSON.stringify(Object.entries(reference).sort()), 'stored document identical', 20_000)
+    for (const client of group) expect(records(client).toJSON()).toEqual(reference)
+  }, 120_000)
+})
+
+describe('churn and load', () => {
+  it('a reconnect storm of thousands of cycles leaves no leak and no ghost presence', async () => {
+    const port = await freePort()
+    const proc = await serve(port, { MAX_SOCKETS_PER_IP: '10000' })
+    const watcher = providerClient(proc.url, 'storm-0', { sub: 'watcher' })
+    clients.push(watcher)
+    await waitUntil(() => watcher.provider.synced, 'watcher synced')
+    const cycle = async (i: number) => {
+      const room = `storm-${i % 20}`
+      const client = await authedRawClient(proc.url, room, await tokenFor(room, { sub: `churn-${i}` }))
+      client.ws.close()
+      await client.closed
+    }
+    for (let i = 0; i < 200; i++) await cycle(i)
+    const baseline = processUsage(proc.child.pid!).rssMiB
+    const CYCLES = 3000
+    for (let start = 0; start < CYCLES; start += 100) await Promise.all(Array.from({ length: 100 }, (_, i) => cycle(start + i)))
+    await waitUntil(() => watcher.lastPresence()?.peers.length === 1, 'only the watcher is present')
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+    expect(metrics).toMatch(/^sync_sockets 1$/m)
+    expect(metrics).toMatch(/^sync_rooms 1$/m)
+    const after = processUsage(proc.child.pid!).rssMiB
+    console.warn(`reconnect storm: ${CYCLES} cycles, RSS ${baseline.toFixed(0)} → ${after.toFixed(0)} MiB`)
+    expect(after - baseline).toBeLessThan(64)
+  }, 120_000)
+
+  it(`holds 2,000 authenticated sockets across 200 rooms with heartbeats for ${LOAD_SECONDS} s with zero errors`, async () => {
+    const port = await freePort()
+    const proc = await serve(port, { MAX_SOCKETS_PER_IP: '5000', CONNECTIONS_PER_SEC_PER_IP: '100000', HEARTBEAT_MS: '2000' })
+    const sockets: RawClient[] = []
+    try {
+      for (let start = 0; start < 2000; start += 100) {
+        sockets.push(
+          ...(await Promise.all(
+            Array.from({ length: 100 }, async (_, i) => {
+              const room = `load-${(start + i) % 200}`
+              return authedRawClient(proc.url, room, await tokenFor(room, { sub: `load-${start + i}` }))
+            }),
+          )),
+        )
+      }
+      const before = processUsage(proc.child.pid!)
+      const started = Date.now()
+      let peakRss = before.rssMiB
+      await waitUntil(() => {
+        peakRss = Math.max(peakRss, processUsage(proc.child.pid!).rssMiB)
+        return Date.now() - started >= LOAD_SECONDS * 1000
+      }, 'load window', LOAD_SECONDS * 1000 + 5_000)
+      const after = processUsage(proc.child.pid!)
+      const open = sockets.filter((s) => s.ws.readyState === s.ws.OPEN).length
+      const presences = sockets[0].controls().filter((m) => m.type === 'presence').length
+      console.warn(
+        `load: 2000 sockets / 200 rooms for ${LOAD_SECONDS} s: open ${open}, CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s, peak RSS ${peakRss.toFixed(0)} MiB, presence frames per socket ${presences}`,
+      )
+      expect(open).toBe(2000)
+      expect(presences).toBeGreaterThanOrEqual(Math.floor(LOAD_SECONDS / 1) - 2)
+    } finally {
+      for (const socket of sockets) socket.ws.terminate()
+    }
+  }, 300_000)
+})
