@@ -107,6 +107,7 @@ export interface ServerProcess {
 
 /** Starts `npm run server`'s entry point as a child process, as an operator would. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'wb-proc-'))
   // node with tsx as a loader (not the tsx wrapper), so the PID is the server itself: SIGKILL reaches it.
   const loader = pathToFileURL(path.join(PROJECT_ROOT, 'node_modules/tsx/dist/loader.mjs')).href
   const child = spawn(process.execPath, ['--import', loader, path.join(PROJECT_ROOT, 'server/index.ts')], {
@@ -120,10 +121,15 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       CONNECTIONS_PER_SEC_PER_IP: '100000',
       ...env,
     },
-    cwd: mkdtempSync(path.join(tmpdir(), 'wb-proc-')),
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      rmSync(cwd, { recursive: true, force: true })
+      resolve(code)
+    }),
+  )
   const port = await new Promise<number>((resolve, reject) => {
     let output = ''
     const onData = (chunk: Buffer) => {
