@@ -9,7 +9,7 @@ import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
-import { MessageType } from '../lib/protocol.ts'
+import { BOARD_RECORDS_MAP, MessageType } from '../lib/protocol.ts'
 
 export interface BenchClientOptions {
   url: string
@@ -21,7 +21,7 @@ export interface BenchClientOptions {
   onLatency?: (ms: number) => void
 }
 
-/** A tldraw-like shape record carrying the writer's send time. */
+/** A valid tldraw geo shape record (the server validates records) carrying the writer's send time. */
 export function shapeRecord(id: string, sentAt: number, n: number) {
   return {
     id,
@@ -30,12 +30,30 @@ export function shapeRecord(id: string, sentAt: number, n: number) {
     x: (n * 37) % 1000,
     y: (n * 53) % 800,
     rotation: 0,
-    index: `a${n}`,
+    index: 'a1',
     parentId: 'page:page',
     isLocked: false,
     opacity: 1,
     meta: { sentAt },
-    props: { geo: 'rectangle', w: 120, h: 80, color: 'black', fill: 'none', dash: 'draw', size: 'm', text: '' },
+    props: {
+      geo: 'rectangle',
+      w: 120,
+      h: 80,
+      color: 'black',
+      labelColor: 'black',
+      fill: 'none',
+      dash: 'draw',
+      size: 'm',
+      font: 'draw',
+      align: 'middle',
+      verticalAlign: 'middle',
+      growY: 0,
+      url: '',
+      scale: 1,
+      flipX: false,
+      flipY: false,
+      richText: { type: 'doc', content: [] },
+    },
   }
 }
 
@@ -74,7 +92,7 @@ export class BenchClient {
     })
     if (options.observe && options.onLatency) {
       const onLatency = options.onLatency
-      this.doc.getMap<{ meta?: { sentAt?: number } }>('records').observe((event) => {
+      this.doc.getMap<{ meta?: { sentAt?: number } }>(BOARD_RECORDS_MAP).observe((event) => {
         if (event.transaction.local) return
         const now = performance.timeOrigin + performance.now()
         for (const key of event.keysChanged) {
@@ -109,7 +127,7 @@ export class BenchClient {
     let update: Uint8Array | null = null
     const capture = (u: Uint8Array) => (update = u)
     this.doc.once('update', capture)
-    this.doc.getMap('records').set(id, shapeRecord(id, performance.timeOrigin + performance.now(), n))
+    this.doc.getMap(BOARD_RECORDS_MAP).set(id, shapeRecord(id, performance.timeOrigin + performance.now(), n))
     if (!update) return
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MessageType.sync)
