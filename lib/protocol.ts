@@ -20,6 +20,7 @@ export const Close = {
   malformed: { code: 1002, reason: 'malformed message' },
   unsupportedText: { code: 1003, reason: 'unknown control message' },
   invalidText: { code: 1007, reason: 'invalid text frame' },
+  // invalid document content: 1007 with the validator's reason (server/validation.ts)
   authTimeout: { code: 1008, reason: 'auth timeout' },
   authRequired: { code: 1008, reason: 'auth required' },
   authInvalid: { code: 1008, reason: 'invalid token' },
@@ -31,11 +32,16 @@ export const Close = {
   awarenessTooLarge: { code: 1008, reason: 'awareness state too large' },
   docTooLarge: { code: 1009, reason: 'document too large' },
   roomFull: { code: 1013, reason: 'room full' },
+  // 4400–4499: y-websocket's provider does not reconnect after these.
+  schemaTooNew: { code: 4426, reason: 'board version is newer than the server; please reload' },
   internal: { code: 1011, reason: 'internal error' },
   roomUnavailable: { code: 1011, reason: 'room unavailable' },
 } as const
 
-export type CloseReason = (typeof Close)[keyof typeof Close]
+export interface CloseReason {
+  code: number
+  reason: string
+}
 
 export type Scope = 'edit' | 'view'
 
@@ -49,6 +55,20 @@ export interface PeerIdentity {
 export interface AuthMessage {
   type: 'auth'
   token: string
+  /** The client's tldraw schema (`schema.serialize()`); a newer one than the server reads is refused. */
+  schema?: SerializedSchemaVersions
+}
+
+/** The part of tldraw's serialized schema the server compares: a version per migration sequence. */
+export interface SerializedSchemaVersions {
+  schemaVersion: number
+  sequences: Record<string, number>
+}
+
+/** True when `client` has a migration sequence at a version `server` does not know yet. */
+export function isSchemaNewer(client: SerializedSchemaVersions, server: SerializedSchemaVersions): boolean {
+  if (client.schemaVersion > server.schemaVersion) return true
+  return Object.entries(client.sequences ?? {}).some(([id, version]) => version > (server.sequences[id] ?? -1))
 }
 
 export interface AuthOkMessage {
@@ -78,6 +98,9 @@ export interface SavedMessage {
 
 /** Control frames the server sends. */
 export type ServerControlMessage = AuthOkMessage | PresenceMessage | SavedMessage
+
+/** The Y.Map of a board's Y.Doc that holds its tldraw records, keyed by record id. */
+export const BOARD_RECORDS_MAP = 'records'
 
 /** Room ids: URL-safe and bounded; anything else is refused at the upgrade. */
 export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/

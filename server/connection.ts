@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { WebSocket, RawData } from 'ws'
-import { Close, type AuthOkMessage, type CloseReason, type PeerIdentity, type Scope } from '../lib/protocol.ts'
+import { Close, isSchemaNewer, type AuthOkMessage, type CloseReason, type PeerIdentity, type Scope, type SerializedSchemaVersions } from '../lib/protocol.ts'
+import { SERVER_SCHEMA } from './validation.ts'
 import { RoomTokenError, verifyRoomToken, type TokenFailure } from '../lib/token.ts'
 import { CloseError, type Room, type RoomPeer } from './room.ts'
 import { TokenBucket } from './limits.ts'
@@ -156,15 +157,15 @@ export class Connection implements RoomPeer {
     } catch {
       throw new CloseError(Close.authRequired)
     }
-    const token = (message as { type?: unknown; token?: unknown } | null)
-    if (typeof token !== 'object' || token === null || token.type !== 'auth' || typeof token.token !== 'string') {
+    const auth = message as { type?: unknown; token?: unknown; schema?: unknown } | null
+    if (typeof auth !== 'object' || auth === null || auth.type !== 'auth' || typeof auth.token !== 'string') {
       throw new CloseError(Close.authRequired)
     }
     this.state = 'authenticating'
-    void this.authenticate(token.token)
+    void this.authenticate(auth.token, readSchema(auth.schema))
   }
 
-  private async authenticate(token: string): Promise<void> {
+  private async authenticate(token: string, schema: SerializedSchemaVersions | null): Promise<void> {
     let verified
     try {
       verified = await verifyRoomToken(token, this.context.authSecret, this.roomId)
@@ -174,6 +175,10 @@ export class Connection implements RoomPeer {
     }
     if (this.state === 'closed') return
     clearTimeout(this.authTimer)
+    if (schema && isSchemaNewer(schema, SERVER_SCHEMA)) {
+      this.close(Close.schemaTooNew)
+      return
+    }
     this.user = verified.user
     this.scope = verified.scope
     this.state = 'joining'
@@ -265,6 +270,16 @@ export class Connection implements RoomPeer {
       this.room = null
     }
   }
+}
+
+/** The optional schema of an auth frame, if it has the expected shape. */
+function readSchema(value: unknown): SerializedSchemaVersions | null {
+  if (typeof value !== 'object' || value === null) return null
+  const { schemaVersion, sequences } = value as { schemaVersion?: unknown; sequences?: unknown }
+  if (typeof schemaVersion !== 'number' || typeof sequences !== 'object' || sequences === null) return null
+  const versions: Record<string, number> = {}
+  for (const [id, version] of Object.entries(sequences)) if (typeof version === 'number') versions[id] = version
+  return { schemaVersion, sequences: versions }
 }
 
 function toBuffer(data: RawData): Buffer {

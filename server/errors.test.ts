@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   authedRawClient,
+  boardRecords,
   createTempDatabase,
   providerClient,
   sendFramesAtOnce,
+  shape,
   startServer,
   tokenFor,
   waitUntil,
@@ -38,10 +40,10 @@ async function honestPair(room: string) {
   let n = 0
   return async () => {
     n++
-    a.doc.getMap('records').set(`shape:a${n}`, { n })
-    b.doc.getMap('records').set(`shape:b${n}`, { n })
+    boardRecords(a.doc).set(`shape:a${n}`, shape(`shape:a${n}`, { n }))
+    boardRecords(b.doc).set(`shape:b${n}`, shape(`shape:b${n}`, { n }))
     await waitUntil(
-      () => a.doc.getMap('records').has(`shape:b${n}`) && b.doc.getMap('records').has(`shape:a${n}`),
+      () => boardRecords(a.doc).has(`shape:b${n}`) && boardRecords(b.doc).has(`shape:a${n}`),
       'honest clients still converge',
     )
     expect(a.provider.wsconnected && b.provider.wsconnected).toBe(true)
@@ -81,7 +83,7 @@ describe('bad frames after auth', () => {
     }
     await stillConverging()
     const doc = server.server.rooms.get('garbage')!.doc
-    expect(doc.getMap('records').size).toBe(2)
+    expect(boardRecords(doc).size).toBe(2)
   })
 
   it('closes a text frame that is not a known control type with 1003, and invalid JSON with 1007', async () => {

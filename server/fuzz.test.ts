@@ -10,10 +10,12 @@ import * as syncProtocol from 'y-protocols/sync'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { MessageType } from '../lib/protocol.ts'
 import {
+  boardRecords,
   createTempDatabase,
   providerClient,
   rawClient,
   sendFramesAtOnce,
+  shape,
   startServer,
   tokenFor,
   waitUntil,
@@ -50,8 +52,9 @@ function frame(write: (encoder: encoding.Encoder) => void): Uint8Array {
 /** Valid frames of every kind, the raw material for mutations. */
 function validFrames(random: Random): Uint8Array[] {
   const doc = new Y.Doc()
-  const records = doc.getMap('records')
-  records.set(`shape:${random.int(1000)}`, { x: random.int(100), text: 'hello' })
+  const records = boardRecords(doc)
+  const id = `shape:${random.int(1000)}`
+  records.set(id, shape(id, { x: random.int(100), text: 'hello' }))
   const update = Y.encodeStateAsUpdate(doc)
   records.delete(Array.from(records.keys())[0])
   const deletion = Y.encodeStateAsUpdate(doc, Y.encodeStateVectorFromUpdate(update))
@@ -146,7 +149,7 @@ function makeCase(random: Random): FuzzCase {
       ? [1008, 1009]
       : typeof payload === 'string'
         ? [1003, 1007]
-        : [1002, 1009]
+        : [1002, 1007, 1009]
   return { stage, frames: [payload], allowed }
 }
 
@@ -223,16 +226,19 @@ describe('protocol fuzzer', () => {
         const index = next++
         const failure = await runCase(server, 'fuzz', token, cases[index])
         if (failure && failures.length < 20) failures.push(`case ${index} (seed ${SEED}): ${failure}`)
-        if (index % 500 === 0) control[index % 2].doc.getMap('records').set(`shape:honest-${edits++}`, { index })
+        if (index % 500 === 0) {
+          const key = `shape:honest-${edits++}`
+          boardRecords(control[index % 2].doc).set(key, shape(key, { index }))
+        }
       }
     }
     await Promise.all(Array.from({ length: PARALLEL }, worker))
     expect(failures).toEqual([])
     await waitUntil(
-      () => control.every((c) => c.doc.getMap('records').size === edits) && control[0].provider.wsconnected && control[1].provider.wsconnected,
+      () => control.every((c) => boardRecords(c.doc).size === edits) && control[0].provider.wsconnected && control[1].provider.wsconnected,
       'control room converged',
     )
-    expect(control[0].doc.getMap('records').toJSON()).toEqual(control[1].doc.getMap('records').toJSON())
+    expect(boardRecords(control[0].doc).toJSON()).toEqual(boardRecords(control[1].doc).toJSON())
     await waitUntil(() => server.server.connections.size === 2, 'fuzz sockets released')
     gc()
     const growth = process.memoryUsage().heapUsed - heapBefore

@@ -6,9 +6,11 @@ import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { MessageType } from '../lib/protocol.ts'
 import {
   authedRawClient,
+  boardRecords,
   createTempDatabase,
   providerClient,
   rawClient,
+  shape,
   startServer,
   tokenFor,
   upgradeStatus,
@@ -47,6 +49,12 @@ async function raw(room: string, sub: string): Promise<RawClient> {
   return client
 }
 
+/** Whether the server's copy of `room` holds record `id`. */
+function roomHas(room: string, id: string): boolean {
+  const loaded = server!.server.rooms.get(room)
+  return loaded ? boardRecords(loaded.doc).has(id) : false
+}
+
 function awarenessFrame(awareness: Awareness, ids: number[]): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, MessageType.awareness)
@@ -70,8 +78,8 @@ describe('abuse limits', () => {
     const flooder = await raw('flood', 'flooder')
     for (let i = 0; i < 500 && flooder.ws.readyState === flooder.ws.OPEN; i++) flooder.ws.send(new Uint8Array([MessageType.queryAwareness]))
     expect(await flooder.closed).toEqual({ code: 1008, reason: 'rate limit exceeded' })
-    honest.doc.getMap('records').set('shape:ok', { x: 1 })
-    await waitUntil(() => server!.server.rooms.get('flood')?.doc.getMap('records').has('shape:ok') ?? false, 'honest edit arrives')
+    boardRecords(honest.doc).set('shape:ok', shape('shape:ok', { x: 1 }))
+    await waitUntil(() => roomHas('flood', 'shape:ok'), 'honest edit arrives')
   })
 
   it('refuses more new connections per second from one IP than allowed (HTTP 429)', async () => {
@@ -109,15 +117,14 @@ describe('abuse limits', () => {
     await start({ maxDocBytes: 20_000 })
     const writer = await raw('grow', 'writer')
     const doc = new Y.Doc()
-    doc.getMap('records').set('shape:small', { text: 'x'.repeat(1000) })
+    boardRecords(doc).set('shape:small', shape('shape:small', { text: 'x'.repeat(1000) }))
     writer.ws.send(updateFrame(Y.encodeStateAsUpdate(doc)))
-    await waitUntil(() => server!.server.rooms.get('grow')?.doc.getMap('records').has('shape:small') ?? false, 'small edit applied')
+    await waitUntil(() => roomHas('grow', 'shape:small'), 'small edit applied')
     const big = new Y.Doc()
-    big.getMap('records').set('shape:big', { text: 'y'.repeat(30_000) })
+    boardRecords(big).set('shape:big', shape('shape:big', { text: 'y'.repeat(30_000) }))
     writer.ws.send(updateFrame(Y.encodeStateAsUpdate(big)))
     expect(await writer.closed).toEqual({ code: 1009, reason: 'document too large' })
-    const roomDoc = server!.server.rooms.get('grow')?.doc
-    expect(roomDoc?.getMap('records').has('shape:big') ?? false).toBe(false)
+    expect(roomHas('grow', 'shape:big')).toBe(false)
   })
 
   it('drops a client that stops reading once its send buffer passes the limit', async () => {
@@ -129,7 +136,7 @@ describe('abuse limits', () => {
     const doc = new Y.Doc()
     for (let i = 0; i < 200 && server!.server.connections.size === 2; i++) {
       const before = Y.encodeStateVector(doc)
-      doc.getMap('records').set(`shape:${i}`, { blob: 'z'.repeat(100_000) })
+      boardRecords(doc).set(`shape:${i}`, shape(`shape:${i}`, { blob: 'z'.repeat(100_000) }))
       writer.ws.send(updateFrame(Y.encodeStateAsUpdate(doc, before)))
       await new Promise((resolve) => setImmediate(resolve))
     }

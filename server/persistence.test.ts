@@ -6,9 +6,11 @@ import { createDatabase } from '../lib/db/client.ts'
 import { PrismaRoomStore, type RoomStore } from './persistence.ts'
 import {
   authedRawClient,
+  boardRecords,
   createTempDatabase,
   providerClient,
   rawClient,
+  shape,
   startServer,
   startServerProcess,
   tokenFor,
@@ -93,7 +95,7 @@ function freePort(): Promise<number> {
   })
 }
 
-const records = (doc: Y.Doc) => doc.getMap<unknown>('records')
+const records = (doc: Y.Doc) => boardRecords(doc)
 
 describe('persistence', () => {
   it('batches a storm of updates into a few inserts and acknowledges them with saved frames', async () => {
@@ -101,7 +103,7 @@ describe('persistence', () => {
     const writer = connect(server.url, 'storm', 'writer')
     const reader = connect(server.url, 'storm', 'reader')
     await waitUntil(() => writer.provider.synced && reader.provider.synced, 'synced')
-    for (let i = 0; i < 300; i++) records(writer.doc).set(`shape:${i}`, { i })
+    for (let i = 0; i < 300; i++) records(writer.doc).set(`shape:${i}`, shape(`shape:${i}`, { i }))
     await waitUntil(() => writer.controls.some((m) => m.type === 'saved'), 'saved frame for the writer')
     await waitUntil(async () => records(await storedDoc('storm')).size === 300, 'all 300 stored')
     expect(countRows('RoomUpdate', 'storm')).toBeLessThan(10)
@@ -115,7 +117,7 @@ describe('persistence', () => {
     await waitUntil(() => writer.provider.synced, 'synced')
     for (let i = 0; i < 12; i++) {
       const saves = writer.controls.filter((m) => m.type === 'saved').length
-      records(writer.doc).set(`shape:${i}`, { i })
+      records(writer.doc).set(`shape:${i}`, shape(`shape:${i}`, { i }))
       if (i % 2 === 0) records(writer.doc).delete(`shape:${i - 2}`)
       await waitUntil(() => writer.controls.filter((m) => m.type === 'saved').length > saves, `batch ${i} saved`)
     }
@@ -151,7 +153,7 @@ describe('persistence', () => {
     await waitUntil(() => group.every((c) => c.provider.synced), 'all synced')
     expect(server.server.rooms.size).toBe(1)
     expect(loads).toBe(1)
-    records(group[0].doc).set('shape:last', { x: 1 })
+    records(group[0].doc).set('shape:last', shape('shape:last', { x: 1 }))
     await waitUntil(() => group.every((c) => records(c.doc).has('shape:last')), 'relayed')
     for (const client of group) client.destroy()
     // The persist interval is long: eviction itself must flush the pending write.
@@ -184,7 +186,7 @@ describe('persistence', () => {
     await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
     const db = sqlite()
     db.exec('ALTER TABLE "RoomUpdate" RENAME TO "RoomUpdate_offline"')
-    records(a.doc).set('shape:during-outage', { x: 1 })
+    records(a.doc).set('shape:during-outage', shape('shape:during-outage', { x: 1 }))
     await waitUntil(() => records(b.doc).has('shape:during-outage'), 'edits still relayed during the outage')
     const health = `http://127.0.0.1:${server.port}/healthz`
     await waitUntil(async () => (await fetch(health)).status === 503, 'healthz reports 503')
@@ -224,7 +226,7 @@ describe('durability across restarts (real server process)', () => {
     const a = connect(proc.url, 'graceful', 'a')
     const b = connect(proc.url, 'graceful', 'b')
     await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
-    for (let i = 0; i < 50; i++) records(i % 2 ? a.doc : b.doc).set(`shape:${i}`, { i })
+    for (let i = 0; i < 50; i++) records(i % 2 ? a.doc : b.doc).set(`shape:${i}`, shape(`shape:${i}`, { i }))
     await waitUntil(() => records(a.doc).size === 50 && records(b.doc).size === 50, 'relayed')
     const closeCodes: number[] = []
     a.provider.on('connection-close', (event) => event && closeCodes.push(event.code))
@@ -246,10 +248,10 @@ describe('durability across restarts (real server process)', () => {
     const proc = await asProcess({ SYNC_PORT: port, PERSIST_INTERVAL_MS: '300' })
     const group = Array.from({ length: 4 }, (_, i) => connect(proc.url, 'crash', `u${i}`))
     await waitUntil(() => group.every((c) => c.provider.synced), 'synced')
-    records(group[0].doc).set('shape:early', { saved: true })
+    records(group[0].doc).set('shape:early', shape('shape:early', { saved: true }))
     await waitUntil(() => group[0].controls.some((m) => m.type === 'saved'), 'early edit saved')
     // The last window: edited and relayed, but killed before the next persist.
-    group.forEach((client, i) => records(client.doc).set(`shape:late-${i}`, { i }))
+    group.forEach((client, i) => records(client.doc).set(`shape:late-${i}`, shape(`shape:late-${i}`, { i })))
     await waitUntil(() => group.every((c) => records(c.doc).size === 5), 'late edits relayed')
     proc.child.kill('SIGKILL')
     await proc.exited

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import * as Y from 'yjs'
 import type { Database } from '../lib/db/client.ts'
+import type { SerializedSchemaVersions } from '../lib/protocol.ts'
+import { SERVER_SCHEMA } from './validation.ts'
 
 /** What a room's stored state looks like when it is loaded. */
 export interface StoredRoom {
@@ -8,6 +10,8 @@ export interface StoredRoom {
   updates: Uint8Array[]
   /** Log entries not yet folded into the snapshot. */
   logLength: number
+  /** The tldraw schema recorded with the snapshot, if any. */
+  schema?: SerializedSchemaVersions | null
 }
 
 /**
@@ -46,7 +50,7 @@ export class PrismaRoomStore implements RoomStore {
     })
     const updates = log.map((entry) => entry.data)
     if (snapshot) updates.unshift(snapshot.data)
-    return { updates, logLength: log.length }
+    return { updates, logLength: log.length, schema: snapshot?.schemaVersion ? (JSON.parse(snapshot.schemaVersion) as SerializedSchemaVersions) : null }
   }
 
   async roomIdForViewId(viewId: string): Promise<string | null> {
@@ -70,10 +74,12 @@ export class PrismaRoomStore implements RoomStore {
       if (snapshot) parts.unshift(snapshot.data)
       const data = toBytes(Y.mergeUpdates(parts))
       const lastUpdateId = log[log.length - 1].id
+      // The tldraw schema the document was last written with, so an older server will not misread it.
+      const schemaVersion = JSON.stringify(SERVER_SCHEMA)
       await tx.roomSnapshot.upsert({
         where: { roomId },
-        create: { roomId, data, lastUpdateId },
-        update: { data, lastUpdateId },
+        create: { roomId, data, lastUpdateId, schemaVersion },
+        update: { data, lastUpdateId, schemaVersion },
       })
       await tx.roomUpdate.deleteMany({ where: { roomId, id: { lte: lastUpdateId } } })
     })

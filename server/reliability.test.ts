@@ -12,7 +12,9 @@ import { PrismaRoomStore } from './persistence.ts'
 import {
   authedRawClient,
   createTempDatabase,
+  boardRecords,
   providerClient,
+  shape,
   startServerProcess,
   tokenFor,
   waitUntil,
@@ -68,7 +70,7 @@ async function storedRecords(room: string): Promise<Record<string, unknown>> {
     const stored = await new PrismaRoomStore(db).load(room)
     const doc = new Y.Doc()
     for (const update of stored.updates) Y.applyUpdate(doc, update)
-    return doc.getMap('records').toJSON()
+    return boardRecords(doc).toJSON()
   } finally {
     await db.$disconnect()
   }
@@ -82,7 +84,7 @@ function processUsage(pid: number): { cpuSeconds: number; rssMiB: number } {
   return { cpuSeconds: ticks / 100, rssMiB: rss / 1024 }
 }
 
-const records = (client: ProviderClient) => client.doc.getMap<unknown>('records')
+const records = (client: ProviderClient) => boardRecords(client.doc)
 
 describe('crashes and outages', () => {
   it('SIGKILL while 20 clients edit: everyone reconnects and every edit is everywhere, database included', async () => {
@@ -96,7 +98,7 @@ describe('crashes and outages', () => {
     const edit = () => {
       const client = group[n % group.length]
       const key = `shape:${n++}`
-      records(client).set(key, { by: client.doc.clientID })
+      records(client).set(key, shape(key, { by: client.doc.clientID }))
       written.add(key)
     }
     const editing = setInterval(() => {
@@ -130,7 +132,11 @@ describe('crashes and outages', () => {
     sqlite.exec('BEGIN EXCLUSIVE')
     const outageStarted = Date.now()
     let i = 0
-    const editing = setInterval(() => records(i % 2 ? a : b).set(`shape:${i++}`, { i }), 50)
+    const editing = setInterval(() => {
+      const key = `shape:${i}`
+      records(i % 2 ? a : b).set(key, shape(key, { i }))
+      i++
+    }, 50)
     await waitUntil(() => records(a).size > 20 && records(b).size === records(a).size, 'edits relayed during the outage', 15_000)
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 503, 'healthz 503', 15_000)
     await waitUntil(() => Date.now() - outageStarted >= 10_000, 'ten seconds of outage', 15_000)
@@ -160,8 +166,11 @@ describe('crashes and outages', () => {
         const map = records(client)
         const keys = Array.from(map.keys())
         const action = random()
-        if (action < 0.5 || keys.length === 0) map.set(`shape:${round}-${step}`, { x: Math.floor(random() * 1000) })
-        else if (action < 0.8) map.set(keys[Math.floor(random() * keys.length)], { x: Math.floor(random() * 1000), moved: true })
+        if (action < 0.5 || keys.length === 0) map.set(`shape:${round}-${step}`, shape(`shape:${round}-${step}`, { x: Math.floor(random() * 1000) }))
+        else if (action < 0.8) {
+          const key = keys[Math.floor(random() * keys.length)]
+          map.set(key, shape(key, { x: Math.floor(random() * 1000), moved: true }))
+        }
         else map.delete(keys[Math.floor(random() * keys.length)])
         if (random() < 0.05) client.provider.disconnect()
         if (random() < 0.1 && !client.provider.shouldConnect) client.provider.connect()

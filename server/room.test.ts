@@ -4,12 +4,12 @@ import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
-import { MessageType, type Scope } from '../lib/protocol.ts'
+import { BOARD_RECORDS_MAP, MessageType, type Scope } from '../lib/protocol.ts'
 import { MemoryRoomStore, type RoomStore } from './persistence.ts'
 import { createLogger } from './log.ts'
 import { createMetrics } from './metrics.ts'
 import { CloseError, Room, type RoomPeer } from './room.ts'
-import { waitUntil } from './test-support.ts'
+import { boardRecords, shape, waitUntil } from './test-support.ts'
 
 function peer(id: string, scope: Scope = 'edit'): RoomPeer & { sent: (Uint8Array | string)[] } {
   const sent: (Uint8Array | string)[] = []
@@ -40,7 +40,7 @@ function loadRoom(store: RoomStore, idle: Room[] = []) {
 
 function editOf(key: string): Uint8Array {
   const doc = new Y.Doc()
-  doc.getMap('records').set(key, { key })
+  boardRecords(doc).set(key, shape(key))
   return Y.encodeStateAsUpdate(doc)
 }
 
@@ -70,7 +70,7 @@ describe('room (in-memory store)', () => {
     expect(a.sent.filter((m) => typeof m === 'string' && m.includes('"saved"')).length).toBe(5)
     expect(store.rooms.get('r')!.snapshot).not.toBeNull()
     const reloaded = await loadRoom(store)
-    expect(reloaded.doc.getMap('records').toJSON()).toEqual(room.doc.getMap('records').toJSON())
+    expect(reloaded.doc.getMap(BOARD_RECORDS_MAP).toJSON()).toEqual(room.doc.getMap(BOARD_RECORDS_MAP).toJSON())
     room.destroy()
     reloaded.destroy()
   })
@@ -84,7 +84,7 @@ describe('room (in-memory store)', () => {
     syncProtocol.writeSyncStep2(emptyStep2, new Y.Doc())
     room.receive(viewer, encoding.toUint8Array(emptyStep2))
     expect(() => room.receive(viewer, updateFrame(editOf('shape:x')))).toThrow(CloseError)
-    expect(room.doc.getMap('records').size).toBe(0)
+    expect(room.doc.getMap(BOARD_RECORDS_MAP).size).toBe(0)
     room.destroy()
   })
 
@@ -108,7 +108,7 @@ describe('room (in-memory store)', () => {
     failing = false
     await waitUntil(() => !room.persistFailing && !room.hasPendingWrites, 'write recovered')
     const reloaded = await loadRoom(store)
-    expect(reloaded.doc.getMap('records').has('shape:kept')).toBe(true)
+    expect(reloaded.doc.getMap(BOARD_RECORDS_MAP).has('shape:kept')).toBe(true)
     room.destroy()
     reloaded.destroy()
   })

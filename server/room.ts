@@ -3,8 +3,9 @@ import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as awarenessProtocol from 'y-protocols/awareness'
-import { Close, MessageType, type CloseReason, type PeerIdentity, type PresenceMessage, type PresencePeer, type Scope } from '../lib/protocol.ts'
+import { Close, MessageType, isSchemaNewer, type CloseReason, type PeerIdentity, type PresenceMessage, type PresencePeer, type Scope } from '../lib/protocol.ts'
 import type { RoomStore } from './persistence.ts'
+import { InvalidUpdateError, SERVER_SCHEMA, validateUpdate } from './validation.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
 
@@ -85,6 +86,9 @@ export class Room {
   /** Loads a room from the store. Throws if the store fails: nothing is written for a room that did not load. */
   static async load(id: string, options: RoomOptions): Promise<Room> {
     const stored = await options.store.load(id)
+    if (stored.schema && isSchemaNewer(stored.schema, SERVER_SCHEMA)) {
+      throw new Error(`room ${id} was written with a newer tldraw schema than this server reads`)
+    }
     return new Room(id, stored, options)
   }
 
@@ -164,6 +168,12 @@ export class Room {
       return
     }
     if (this.docBytes + update.byteLength > this.options.maxDocBytes) throw new CloseError(Close.docTooLarge)
+    try {
+      validateUpdate(this.doc, update)
+    } catch (error) {
+      if (error instanceof InvalidUpdateError) throw new CloseError({ code: 1007, reason: error.message })
+      throw error
+    }
     this.docBytes += update.byteLength
     Y.applyUpdate(this.doc, update, peer)
   }

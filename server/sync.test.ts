@@ -5,10 +5,12 @@ import * as syncProtocol from 'y-protocols/sync'
 import { MessageType } from '../lib/protocol.ts'
 import {
   authedRawClient,
+  boardRecords,
   createTempDatabase,
   providerClient,
   rawClient,
   sendFramesAtOnce,
+  shape,
   startServer,
   tokenFor,
   waitUntil,
@@ -53,7 +55,7 @@ function updateFrame(update: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder)
 }
 
-const shapes = (client: ProviderClient) => client.doc.getMap<{ x?: unknown; y?: unknown }>('records')
+const shapes = (client: ProviderClient) => boardRecords(client.doc)
 
 describe('document sync', () => {
   it('brings N providers editing at once to the same document', async () => {
@@ -61,22 +63,22 @@ describe('document sync', () => {
     const group = Array.from({ length: 6 }, (_, i) => connect(room, { sub: `u${i}`, name: `User ${i}` }))
     await waitUntil(() => group.every((c) => c.provider.synced), 'all synced')
     group.forEach((client, i) => {
-      for (let n = 0; n < 20; n++) shapes(client).set(`shape:${i}-${n}`, { x: i, y: n })
+      for (let n = 0; n < 20; n++) shapes(client).set(`shape:${i}-${n}`, shape(`shape:${i}-${n}`, { x: i, y: n }))
     })
     await waitUntil(() => group.every((c) => shapes(c).size === 6 * 20), 'all shapes everywhere')
     shapes(group[0]).delete('shape:1-0')
-    shapes(group[3]).set('shape:1-1', { x: 'moved' })
-    await waitUntil(() => group.every((c) => shapes(c).size === 6 * 20 - 1 && shapes(c).get('shape:1-1')?.x === 'moved'), 'delete and move everywhere')
+    shapes(group[3]).set('shape:1-1', shape('shape:1-1', { x: 'moved' }))
+    await waitUntil(() => group.every((c) => shapes(c).size === 6 * 20 - 1 && shapes(c).get('shape:1-1')?.meta.x === 'moved'), 'delete and move everywhere')
     const reference = shapes(group[0]).toJSON()
     for (const client of group) expect(shapes(client).toJSON()).toEqual(reference)
-    expect(server.server.rooms.get(room)!.doc.getMap('records').toJSON()).toEqual(reference)
+    expect(boardRecords(server.server.rooms.get(room)!.doc).toJSON()).toEqual(reference)
   })
 
   it('keeps rooms apart', async () => {
     const a = connect('room-a')
     const b = connect('room-b')
     await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
-    shapes(a).set('shape:only-a', { x: 1 })
+    shapes(a).set('shape:only-a', shape('shape:only-a', { x: 1 }))
     const a2 = connect('room-a', { sub: 'u2' })
     await waitUntil(() => shapes(a2).has('shape:only-a'), 'second client of room a sees the shape')
     expect(shapes(b).has('shape:only-a')).toBe(false)
@@ -104,12 +106,16 @@ describe('document sync', () => {
     const doc = new Y.Doc()
     const updates: Uint8Array[] = []
     doc.on('update', (update: Uint8Array) => updates.push(update))
-    const list = doc.getArray<number>('order')
-    for (let i = 0; i < 10; i++) list.push([i])
+    // Ten successive versions of one record: the observer must see them in the order sent.
+    const seen: number[] = []
+    boardRecords(observer.doc).observe((event) => {
+      if (event.keysChanged.has('shape:order')) seen.push(boardRecords(observer.doc).get('shape:order')!.meta.n as number)
+    })
+    for (let n = 0; n < 10; n++) boardRecords(doc).set('shape:order', shape('shape:order', { n }))
     // All frames in one TCP write: the updates are certainly queued while the token is checked.
     sendFramesAtOnce(client, [JSON.stringify({ type: 'auth', token: await tokenFor('early') }), ...updates.map(updateFrame)])
-    await waitUntil(() => observer.doc.getArray('order').length === 10, 'all early updates applied')
-    expect(observer.doc.getArray('order').toArray()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    await waitUntil(() => seen.length === 10, 'all early updates applied')
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   })
 
   it('relays awareness and removes a leaving socket’s states (no ghost cursor)', async () => {
@@ -201,22 +207,22 @@ describe('view-only sockets', () => {
   it('receive edits and show presence, but a write is refused with 1008 read-only', async () => {
     const editor = connect('readonly', { sub: 'ed' })
     await waitUntil(() => editor.provider.synced, 'editor synced')
-    shapes(editor).set('shape:1', { x: 1 })
+    shapes(editor).set('shape:1', shape('shape:1', { x: 1 }))
     const viewer = connect('readonly', { sub: 'viewer', scope: 'view' })
     await waitUntil(() => viewer.provider.synced && shapes(viewer).has('shape:1'), 'viewer has the doc')
     // An empty sync step 2 (nothing new) is normal and keeps the viewer connected.
     expect(viewer.provider.wsconnected).toBe(true)
-    shapes(editor).set('shape:2', { x: 2 })
+    shapes(editor).set('shape:2', shape('shape:2', { x: 2 }))
     await waitUntil(() => shapes(viewer).has('shape:2'), 'viewer sees live edits')
     viewer.provider.awareness.setLocalStateField('cursor', { x: 5 })
     await waitUntil(() => editor.provider.awareness.getStates().get(viewer.doc.clientID)?.cursor?.x === 5, 'viewer cursor shows')
 
     const rawViewer = await raw('readonly', tokenFor('readonly', { sub: 'sneaky', scope: 'view' }))
     const evil = new Y.Doc()
-    evil.getMap('records').set('shape:evil', { x: 666 })
+    boardRecords(evil).set('shape:evil', shape('shape:evil', { x: 666 }))
     rawViewer.ws.send(updateFrame(Y.encodeStateAsUpdate(evil)))
     expect(await rawViewer.closed).toEqual({ code: 1008, reason: 'read-only' })
-    expect(server.server.rooms.get('readonly')!.doc.getMap('records').has('shape:evil')).toBe(false)
+    expect(boardRecords(server.server.rooms.get('readonly')!.doc).has('shape:evil')).toBe(false)
     expect(shapes(editor).has('shape:evil')).toBe(false)
   })
 })

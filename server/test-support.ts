@@ -11,7 +11,7 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { createAuthSocketClass, type SocketConstructor } from '../lib/client/authSocket.ts'
-import type { ServerControlMessage, PresenceMessage, Scope } from '../lib/protocol.ts'
+import { BOARD_RECORDS_MAP, type ServerControlMessage, type PresenceMessage, type Scope } from '../lib/protocol.ts'
 import { signRoomToken } from '../lib/token.ts'
 import { createDatabase, type Database } from '../lib/db/client.ts'
 import { migrateSqlite } from '../lib/db/migrate.ts'
@@ -289,4 +289,49 @@ export function sendFramesAtOnce(client: RawClient, frames: (string | Uint8Array
   })
   const socket = (client.ws as unknown as { _socket: import('node:net').Socket })._socket
   socket.write(Buffer.concat(encoded))
+}
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
+
+/** A valid tldraw geo shape record with id `id`; test data goes into `meta`. */
+export function shape(id: string, meta: Record<string, Json> = {}) {
+  return {
+    id,
+    typeName: 'shape',
+    type: 'geo',
+    x: 0,
+    y: 0,
+    rotation: 0,
+    index: 'a1',
+    parentId: 'page:page',
+    isLocked: false,
+    opacity: 1,
+    meta,
+    props: {
+      geo: 'rectangle',
+      w: 100,
+      h: 100,
+      color: 'black',
+      labelColor: 'black',
+      fill: 'none',
+      dash: 'draw',
+      size: 'm',
+      font: 'draw',
+      align: 'middle',
+      verticalAlign: 'middle',
+      growY: 0,
+      url: '',
+      scale: 1,
+      flipX: false,
+      flipY: false,
+      richText: { type: 'doc', content: [] },
+    },
+  }
+}
+
+export type ShapeRecord = ReturnType<typeof shape>
+
+/** The board's records map of a Y.Doc. */
+export function boardRecords(doc: Y.Doc): Y.Map<ShapeRecord> {
+  return doc.getMap<ShapeRecord>(BOARD_RECORDS_MAP)
 }

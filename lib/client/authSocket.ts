@@ -1,4 +1,4 @@
-import { MessageType, parseServerControl, type ServerControlMessage } from '../protocol.ts'
+import { MessageType, parseServerControl, type AuthMessage, type SerializedSchemaVersions, type ServerControlMessage } from '../protocol.ts'
 
 /** The part of the WebSocket API that y-websocket's provider and this wrapper use. */
 export interface SocketLike {
@@ -19,6 +19,8 @@ export interface AuthSocketOptions {
   getToken: () => Promise<string>
   /** Receives the server's text control frames (auth-ok, presence, saved). */
   onControl?: (message: ServerControlMessage) => void
+  /** The client's tldraw schema, sent with the auth frame so the server can refuse a newer one. */
+  schema?: SerializedSchemaVersions
   /** The WebSocket implementation: the browser's by default, `ws` in Node. */
   WebSocketImpl?: SocketConstructor
 }
@@ -83,7 +85,8 @@ export function createAuthSocketClass(options: AuthSocketOptions): SocketConstru
         return
       }
       if (this.inner.readyState !== OPEN) return
-      this.inner.send(JSON.stringify({ type: 'auth', token }))
+      const auth: AuthMessage = { type: 'auth', token, ...(options.schema ? { schema: options.schema } : {}) }
+      this.inner.send(JSON.stringify(auth))
       this.readyState = OPEN
       this.onopen?.({})
     }
