@@ -13,19 +13,19 @@ import {
   type TestServer,
 } from './test-support.ts'
 
-let database: ReturnType<typeof createTempDatabase>
+let database: Awaited<ReturnType<typeof createTempDatabase>>
 let server: TestServer
 const raws: RawClient[] = []
 
 beforeEach(async () => {
-  database = createTempDatabase()
+  database = await createTempDatabase()
   server = await startServer(database.url, { authTimeoutMs: 300, authQueueMaxMessages: 4, authQueueMaxBytes: 4096, maxSocketsPerIp: 5 })
 })
 
 afterEach(async () => {
   for (const raw of raws.splice(0)) raw.ws.terminate()
   await server.stop()
-  database.remove()
+  await database.remove()
 })
 
 async function open(room = 'auth-room'): Promise<RawClient> {

@@ -14,13 +14,13 @@ import {
   type TestServer,
 } from './test-support.ts'
 
-let database: ReturnType<typeof createTempDatabase>
+let database: Awaited<ReturnType<typeof createTempDatabase>>
 let server: TestServer
 const clients: ProviderClient[] = []
 const raws: RawClient[] = []
 
 beforeEach(async () => {
-  database = createTempDatabase()
+  database = await createTempDatabase()
   server = await startServer(database.url, { maxMessageBytes: 64 * 1024 })
 })
 
@@ -28,7 +28,7 @@ afterEach(async () => {
   for (const client of clients.splice(0)) client.destroy()
   for (const raw of raws.splice(0)) raw.ws.terminate()
   await server.stop()
-  database.remove()
+  await database.remove()
 })
 
 /** Two honest editors in `room`; returns a check that they still converge on a fresh edit. */

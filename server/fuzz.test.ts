@@ -192,19 +192,19 @@ async function runCase(server: TestServer, room: string, token: string, fuzz: Fu
   }
 }
 
-let database: ReturnType<typeof createTempDatabase>
+let database: Awaited<ReturnType<typeof createTempDatabase>>
 let server: TestServer
 const honest: ProviderClient[] = []
 
 beforeAll(async () => {
-  database = createTempDatabase()
+  database = await createTempDatabase()
   server = await startServer(database.url, { maxMessageBytes: MAX_MESSAGE_BYTES, authTimeoutMs: 5_000 })
 })
 
 afterAll(async () => {
   for (const client of honest) client.destroy()
   await server.stop()
-  database.remove()
+  await database.remove()
 })
 
 describe('protocol fuzzer', () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { loadServerConfig, ConfigError } from '../lib/config.ts'
-import { createDatabase, providerOf } from '../lib/db/client.ts'
-import { migrateSqlite } from '../lib/db/migrate.ts'
+import { createDatabase } from '../lib/db/client.ts'
+import { migrateDatabase } from '../lib/db/migrate.ts'
 import { createLogger } from './log.ts'
 import { PrismaRoomStore } from './persistence.ts'
 import { createSyncServer } from './server.ts'
@@ -21,10 +21,8 @@ async function main(): Promise<void> {
     throw error
   }
   const log = createLogger(config.logLevel)
-  if (providerOf(config.databaseUrl) === 'sqlite') {
-    const applied = migrateSqlite(config.databaseUrl)
-    if (applied.length > 0) log.info({ migrations: applied }, 'database migrated')
-  }
+  const applied = await migrateDatabase(config.databaseUrl)
+  if (applied.length > 0) log.info({ migrations: applied }, 'database migrated')
   const store = new PrismaRoomStore(createDatabase(config.databaseUrl))
   const tls = config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined
   const server = createSyncServer(config, store, log, tls)

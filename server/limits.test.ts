@@ -21,13 +21,13 @@ import {
 } from './test-support.ts'
 import type { SyncServerConfig } from './server.ts'
 
-let database: ReturnType<typeof createTempDatabase>
+let database: Awaited<ReturnType<typeof createTempDatabase>>
 let server: TestServer | null = null
 const clients: ProviderClient[] = []
 const raws: RawClient[] = []
 
-beforeEach(() => {
-  database = createTempDatabase()
+beforeEach(async () => {
+  database = await createTempDatabase()
 })
 
 afterEach(async () => {
@@ -35,7 +35,7 @@ afterEach(async () => {
   for (const raw of raws.splice(0)) raw.ws.terminate()
   await server?.stop()
   server = null
-  database.remove()
+  await database.remove()
 })
 
 async function start(overrides: Partial<SyncServerConfig>): Promise<TestServer> {

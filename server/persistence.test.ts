@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import net from 'node:net'
-import BetterSqlite3 from 'better-sqlite3'
 import * as Y from 'yjs'
 import { createDatabase } from '../lib/db/client.ts'
 import { PrismaRoomStore, type RoomStore } from './persistence.ts'
@@ -21,14 +20,14 @@ import {
   type TestServer,
 } from './test-support.ts'
 
-let database: ReturnType<typeof createTempDatabase>
+let database: Awaited<ReturnType<typeof createTempDatabase>>
 const clients: ProviderClient[] = []
 const raws: RawClient[] = []
 const servers: TestServer[] = []
 const processes: ServerProcess[] = []
 
-beforeEach(() => {
-  database = createTempDatabase()
+beforeEach(async () => {
+  database = await createTempDatabase()
 })
 
 afterEach(async () => {
@@ -39,7 +38,7 @@ afterEach(async () => {
     if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL')
     await proc.exited
   }
-  database.remove()
+  await database.remove()
 })
 
 async function inProcess(overrides: Parameters<typeof startServer>[1] = {}): Promise<TestServer> {
@@ -73,17 +72,18 @@ async function storedDoc(room: string): Promise<Y.Doc> {
   }
 }
 
-function sqlite(): BetterSqlite3.Database {
-  return new BetterSqlite3(database.url.replace(/^file:/, ''))
+/** Runs one query on a separate connection (SQLite or PostgreSQL alike). */
+async function withDb<T>(use: (db: ReturnType<typeof createDatabase>) => Promise<T>): Promise<T> {
+  const db = createDatabase(database.url)
+  try {
+    return await use(db)
+  } finally {
+    await db.$disconnect()
+  }
 }
 
-function countRows(table: string, room: string): number {
-  const db = sqlite()
-  try {
-    return (db.prepare(`SELECT COUNT(*) AS n FROM "${table}" WHERE "roomId" = ?`).get(room) as { n: number }).n
-  } finally {
-    db.close()
-  }
+function countRows(table: 'RoomUpdate' | 'RoomSnapshot', roomId: string): Promise<number> {
+  return withDb((db) => (table === 'RoomUpdate' ? db.roomUpdate.count({ where: { roomId } }) : db.roomSnapshot.count({ where: { roomId } })))
 }
 
 function freePort(): Promise<number> {
@@ -106,7 +106,7 @@ describe('persistence', () => {
     for (let i = 0; i < 300; i++) records(writer.doc).set(`shape:${i}`, shape(`shape:${i}`, { i }))
     await waitUntil(() => writer.controls.some((m) => m.type === 'saved'), 'saved frame for the writer')
     await waitUntil(async () => records(await storedDoc('storm')).size === 300, 'all 300 stored')
-    expect(countRows('RoomUpdate', 'storm')).toBeLessThan(10)
+    expect(await countRows('RoomUpdate', 'storm')).toBeLessThan(10)
     // The reader made no edit, so nothing of its was saved.
     expect(reader.controls.some((m) => m.type === 'saved')).toBe(false)
   })
@@ -121,8 +121,8 @@ describe('persistence', () => {
       if (i % 2 === 0) records(writer.doc).delete(`shape:${i - 2}`)
       await waitUntil(() => writer.controls.filter((m) => m.type === 'saved').length > saves, `batch ${i} saved`)
     }
-    await waitUntil(() => countRows('RoomSnapshot', 'compact') === 1, 'snapshot written')
-    expect(countRows('RoomUpdate', 'compact')).toBeLessThanOrEqual(3)
+    await waitUntil(async () => (await countRows('RoomSnapshot', 'compact')) === 1, 'snapshot written')
+    expect(await countRows('RoomUpdate', 'compact')).toBeLessThanOrEqual(3)
     const stored = await storedDoc('compact')
     expect(records(stored).toJSON()).toEqual(records(writer.doc).toJSON())
     writer.destroy()
@@ -164,10 +164,10 @@ describe('persistence', () => {
 
   it('closes clients with 1011 when a room fails to load, and writes nothing over it', async () => {
     const server = await inProcess()
-    const db = sqlite()
-    db.prepare('INSERT INTO "Room" (id, "viewId", name, "updatedAt") VALUES (?, ?, ?, ?)').run('broken', 'view-broken', 'b', Date.now())
-    db.prepare('INSERT INTO "RoomUpdate" ("roomId", data) VALUES (?, ?)').run('broken', Buffer.from([9, 9, 9, 9]))
-    db.close()
+    await withDb(async (db) => {
+      await db.room.create({ data: { id: 'broken', viewId: 'view-broken' } })
+      await db.roomUpdate.create({ data: { roomId: 'broken', data: new Uint8Array([9, 9, 9, 9]) } })
+    })
     const client = rawClient(server.url, 'broken')
     raws.push(client)
     await client.opened
@@ -175,8 +175,8 @@ describe('persistence', () => {
     client.ws.send(new Uint8Array([0, 2, 2, 0, 0]))
     expect(await client.closed).toEqual({ code: 1011, reason: 'room unavailable' })
     expect(server.server.rooms.get('broken')).toBeUndefined()
-    expect(countRows('RoomUpdate', 'broken')).toBe(1)
-    expect(countRows('RoomSnapshot', 'broken')).toBe(0)
+    expect(await countRows('RoomUpdate', 'broken')).toBe(1)
+    expect(await countRows('RoomSnapshot', 'broken')).toBe(0)
   })
 
   it('retries a failing write with back-off, keeps the room working, reports it in health and metrics', async () => {
@@ -184,16 +184,14 @@ describe('persistence', () => {
     const a = connect(server.url, 'outage', 'a')
     const b = connect(server.url, 'outage', 'b')
     await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
-    const db = sqlite()
-    db.exec('ALTER TABLE "RoomUpdate" RENAME TO "RoomUpdate_offline"')
+    await withDb((db) => db.$executeRawUnsafe('ALTER TABLE "RoomUpdate" RENAME TO "RoomUpdate_offline"'))
     records(a.doc).set('shape:during-outage', shape('shape:during-outage', { x: 1 }))
     await waitUntil(() => records(b.doc).has('shape:during-outage'), 'edits still relayed during the outage')
     const health = `http://127.0.0.1:${server.port}/healthz`
     await waitUntil(async () => (await fetch(health)).status === 503, 'healthz reports 503')
     const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text()
     expect(metrics).toMatch(/sync_persist_failures_total [1-9]/)
-    db.exec('ALTER TABLE "RoomUpdate_offline" RENAME TO "RoomUpdate"')
-    db.close()
+    await withDb((db) => db.$executeRawUnsafe('ALTER TABLE "RoomUpdate_offline" RENAME TO "RoomUpdate"'))
     await waitUntil(async () => records(await storedDoc('outage')).has('shape:during-outage'), 'stored after recovery', 20_000)
     await waitUntil(async () => (await fetch(health)).status === 200, 'healthz back to 200')
   })

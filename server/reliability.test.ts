@@ -27,12 +27,12 @@ const LOAD_SECONDS = Number(process.env.RELIABILITY_LOAD_SECONDS ?? 30)
 const CONVERGENCE_ROUNDS = Number(process.env.CONVERGENCE_ROUNDS ?? 6)
 const CONVERGENCE_SEED = Number(process.env.CONVERGENCE_SEED ?? 42)
 
-let database: ReturnType<typeof createTempDatabase>
+let database: Awaited<ReturnType<typeof createTempDatabase>>
 const clients: ProviderClient[] = []
 const processes: ServerProcess[] = []
 
-beforeEach(() => {
-  database = createTempDatabase()
+beforeEach(async () => {
+  database = await createTempDatabase()
 })
 
 afterEach(async () => {
@@ -41,7 +41,7 @@ afterEach(async () => {
     if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL')
     await proc.exited
   }
-  database.remove()
+  await database.remove()
 })
 
 function freePort(): Promise<number> {

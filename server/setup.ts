@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { DEFAULT_DATABASE_URL } from '../lib/config.ts'
-import { providerOf } from '../lib/db/client.ts'
-import { migrateSqlite } from '../lib/db/migrate.ts'
+import { migrateDatabase } from '../lib/db/migrate.ts'
 
 /**
  * Development set-up, run by `npm install`: writes a random AUTH_SECRET into .env.local
- * (there is no built-in secret) and creates and migrates the embedded SQLite database.
+ * (there is no built-in secret) and creates and migrates the database (SQLite by default).
  */
 const ENV_FILE = '.env.local'
 
@@ -17,7 +16,5 @@ if (!existsSync(ENV_FILE) || !/^AUTH_SECRET=/m.test(readFileSync(ENV_FILE, 'utf8
 }
 process.loadEnvFile(ENV_FILE)
 const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL
-if (providerOf(databaseUrl) === 'sqlite') {
-  const applied = migrateSqlite(databaseUrl)
-  console.warn(`setup: database ${databaseUrl} ready (${applied.length} migration(s) applied)`)
-}
+const applied = await migrateDatabase(databaseUrl)
+console.warn(`setup: database ready (${applied.length} migration(s) applied)`)

@@ -14,7 +14,8 @@ import { createAuthSocketClass, type SocketConstructor } from '../lib/client/aut
 import { BOARD_RECORDS_MAP, type ServerControlMessage, type PresenceMessage, type Scope } from '../lib/protocol.ts'
 import { signRoomToken } from '../lib/token.ts'
 import { createDatabase, type Database } from '../lib/db/client.ts'
-import { migrateSqlite } from '../lib/db/migrate.ts'
+import { migrateDatabase } from '../lib/db/migrate.ts'
+import pg from 'pg'
 import { createSyncServer, type SyncServer, type SyncServerConfig } from './server.ts'
 import { PrismaRoomStore, type RoomStore } from './persistence.ts'
 import { createLogger } from './log.ts'
@@ -32,13 +33,39 @@ export async function waitUntil(predicate: () => boolean | Promise<boolean>, mes
   }
 }
 
-/** A temporary SQLite database, migrated; `remove()` deletes its folder. */
-export function createTempDatabase(): { url: string; dir: string; remove: () => void } {
+/**
+ * A temporary, migrated database: SQLite in a temporary folder, or a fresh PostgreSQL database
+ * on 127.0.0.1:5432 when TEST_DATABASE_PROVIDER=postgresql. `remove()` deletes it.
+ */
+export async function createTempDatabase(): Promise<{ url: string; dir: string; remove: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'wb-test-'))
+  if (process.env.TEST_DATABASE_PROVIDER === 'postgresql') {
+    const name = `wb_test_${path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').toLowerCase()}`
+    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${name}`)
+    await admin.end()
+    const url = POSTGRES_ADMIN_URL.replace(/\/postgres$/, `/${name}`)
+    await migrateDatabase(url)
+    return {
+      url,
+      dir,
+      remove: async () => {
+        rmSync(dir, { recursive: true, force: true })
+        const cleanup = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
+        await cleanup.connect()
+        await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+        await cleanup.end()
+      },
+    }
+  }
   const url = `file:${path.join(dir, 'test.db')}`
-  migrateSqlite(url)
-  return { url, dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+  await migrateDatabase(url)
+  return { url, dir, remove: async () => rmSync(dir, { recursive: true, force: true }) }
 }
+
+/** The PostgreSQL server the tests use (trust auth on loopback). */
+const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 
 export function testConfig(overrides: Partial<SyncServerConfig> = {}): SyncServerConfig {
   return {

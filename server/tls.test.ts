@@ -44,7 +44,7 @@ function authOverWss(port: number, ca: Buffer): Promise<string> {
 
 describe('transport security', () => {
   it('serves wss:// itself when given a certificate and key', async () => {
-    const database = createTempDatabase()
+    const database = await createTempDatabase()
     cleanups.push(database.remove)
     const { certFile, keyFile } = selfSignedCertificate(database.dir)
     const db = createDatabase(database.url)
@@ -74,7 +74,7 @@ describe('transport security', () => {
   })
 
   it('reads TLS_CERT_FILE and TLS_KEY_FILE at start', async () => {
-    const database = createTempDatabase()
+    const database = await createTempDatabase()
     cleanups.push(database.remove)
     const { certFile, keyFile } = selfSignedCertificate(database.dir)
     const proc: ServerProcess = await startServerProcess({ DATABASE_URL: database.url, TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile })

@@ -98,13 +98,13 @@ describe('document validation (unit)', () => {
 })
 
 describe('document validation (server)', () => {
-  let database: ReturnType<typeof createTempDatabase>
+  let database: Awaited<ReturnType<typeof createTempDatabase>>
   let server: TestServer
   const clients: ProviderClient[] = []
   const raws: RawClient[] = []
 
   beforeEach(async () => {
-    database = createTempDatabase()
+    database = await createTempDatabase()
     server = await startServer(database.url)
   })
 
@@ -112,7 +112,7 @@ describe('document validation (server)', () => {
     for (const client of clients.splice(0)) client.destroy()
     for (const raw of raws.splice(0)) raw.ws.terminate()
     await server.stop()
-    database.remove()
+    await database.remove()
   })
 
   it('closes a socket that writes an invalid record with 1007 and a reason; honest clients never see it', async () => {
@@ -140,17 +140,17 @@ describe('document validation (server)', () => {
 })
 
 describe('tldraw schema versions', () => {
-  let database: ReturnType<typeof createTempDatabase>
+  let database: Awaited<ReturnType<typeof createTempDatabase>>
   let server: TestServer
 
   beforeEach(async () => {
-    database = createTempDatabase()
+    database = await createTempDatabase()
     server = await startServer(database.url, { compactAfterUpdates: 2, persistIntervalMs: 5 })
   })
 
   afterEach(async () => {
     await server.stop()
-    database.remove()
+    await database.remove()
   })
 
   async function authWithSchema(schema: unknown): Promise<RawClient> {

@@ -1,6 +1,9 @@
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3'
+import { PrismaPg } from '@prisma/adapter-pg'
 import { PrismaClient } from './generated/sqlite/client.ts'
+import { PrismaClient as PostgresPrismaClient } from './generated/postgres/client.ts'
 
+/** A Prisma client on either provider. The models are identical (lib/db/schemas.ts), so one type serves both. */
 export type Database = InstanceType<typeof PrismaClient>
 
 /** The database engine a DATABASE_URL selects. */
@@ -19,8 +22,8 @@ const SQLITE_BUSY_TIMEOUT_MS = 250
 
 /** Creates a Prisma client on the driver adapter that DATABASE_URL selects. */
 export function createDatabase(databaseUrl: string): Database {
-  if (providerOf(databaseUrl) !== 'sqlite') {
-    throw new Error('DATABASE_URL: only SQLite (file:…) is supported by this build')
+  if (providerOf(databaseUrl) === 'postgresql') {
+    return new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) }) as unknown as Database
   }
   return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: databaseUrl, timeout: SQLITE_BUSY_TIMEOUT_MS }) })
 }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
+import pg from 'pg'
 
 /** A migration folder as Prisma writes it: `<name>/migration.sql`. */
 export interface Migration {
@@ -34,6 +35,12 @@ const SQLITE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations"
 )`
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../prisma/migrations')
+export const POSTGRES_MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../prisma/postgres/migrations')
+
+/** Applies pending migrations for whichever provider DATABASE_URL selects. */
+export async function migrateDatabase(databaseUrl: string): Promise<string[]> {
+  return databaseUrl.startsWith('file:') ? migrateSqlite(databaseUrl) : migratePostgres(databaseUrl)
+}
 
 /**
  * Applies pending migrations to a SQLite database, creating its file (and folder) if needed.
@@ -70,4 +77,70 @@ export function migrateSqlite(databaseUrl: string, migrationsDir = MIGRATIONS_DI
   } finally {
     db.close()
   }
+}
+
+const POSTGRES_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+  "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+  "checksum" VARCHAR(64) NOT NULL,
+  "finished_at" TIMESTAMPTZ,
+  "migration_name" VARCHAR(255) NOT NULL,
+  "logs" TEXT,
+  "rolled_back_at" TIMESTAMPTZ,
+  "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+  "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+)`
+
+/** Any constant: the advisory lock that serialises instances migrating the same database at once. */
+const MIGRATION_LOCK_KEY = 72_707_369
+
+/**
+ * Applies pending migrations to PostgreSQL through the `pg` driver (Prisma's JavaScript schema
+ * engine cannot read PostgreSQL's catalogue offline). Instances starting together take an
+ * advisory lock, so each migration runs once; each runs in its own transaction and is recorded
+ * in Prisma's `_prisma_migrations` table.
+ */
+export async function migratePostgres(databaseUrl: string, migrationsDir = POSTGRES_MIGRATIONS_DIR): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
+    await client.query(POSTGRES_MIGRATIONS_TABLE)
+    const { rows } = await client.query<{ migration_name: string; checksum: string }>(
+      'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL',
+    )
+    const done = new Map(rows.map((row) => [row.migration_name, row.checksum]))
+    const applied: string[] = []
+    for (const migration of readMigrations(migrationsDir)) {
+      const checksum = done.get(migration.name)
+      if (checksum !== undefined) {
+        if (checksum !== migration.checksum) throw new Error(`migration ${migration.name} was changed after it was applied`)
+        continue
+      }
+      await client.query('BEGIN')
+      try {
+        await client.query(migration.sql)
+        await client.query(
+          'INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES ($1, $2, now(), $3, now(), 1)',
+          [randomUUID(), migration.checksum, migration.name],
+        )
+        await client.query('COMMIT')
+      } catch (error) {
+        await client.query('ROLLBACK')
+        throw error
+      }
+      applied.push(migration.name)
+    }
+    return applied
+  } finally {
+    await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined)
+    await client.end()
+  }
+}
+
+// `npm run db:migrate`: apply pending migrations to DATABASE_URL (or the default SQLite file).
+if (process.argv[1] === import.meta.filename) {
+  if (existsSync('.env.local')) process.loadEnvFile('.env.local')
+  const url = process.env.DATABASE_URL ?? 'file:./data/whiteboard.db'
+  const applied = await migrateDatabase(url)
+  console.warn(`db:migrate: ${applied.length} migration(s) applied${applied.length ? `: ${applied.join(', ')}` : ''}`)
 }
