@@ -34,6 +34,8 @@ const serverSchema = z.object({
   AWARENESS_MAX_BYTES: int(16 * 1024, 64),
   AWARENESS_MAX_CLIENTS: int(8, 1),
   SHUTDOWN_TIMEOUT_MS: int(5_000, 100),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REDIS_PREFIX: z.string().min(1).default('wb:'),
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -68,6 +70,9 @@ export interface ServerConfig {
   awarenessMaxBytes: number
   awarenessMaxClients: number
   shutdownTimeoutMs: number
+  /** Cross-instance fan-out through Redis; null for a single instance. */
+  redisUrl: string | null
+  redisPrefix: string
   /** PEM files: when both are set the server speaks https/wss itself. */
   tls: { certFile: string; keyFile: string } | null
   logLevel: string
@@ -114,6 +119,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     awarenessMaxBytes: c.AWARENESS_MAX_BYTES,
     awarenessMaxClients: c.AWARENESS_MAX_CLIENTS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    redisUrl: c.REDIS_URL ?? null,
+    redisPrefix: c.REDIS_PREFIX,
     tls: c.TLS_CERT_FILE && c.TLS_KEY_FILE ? { certFile: c.TLS_CERT_FILE, keyFile: c.TLS_KEY_FILE } : null,
     logLevel: c.LOG_LEVEL,
   }

@@ -5,6 +5,7 @@ import { migrateDatabase } from '../lib/db/migrate.ts'
 import { createLogger } from './log.ts'
 import { PrismaRoomStore } from './persistence.ts'
 import { createSyncServer } from './server.ts'
+import { RedisPubSub } from './fanout.ts'
 
 // Development settings (AUTH_SECRET) live in .env.local, written by `npm run setup`.
 if (existsSync('.env.local')) process.loadEnvFile('.env.local')
@@ -25,7 +26,13 @@ async function main(): Promise<void> {
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated')
   const store = new PrismaRoomStore(createDatabase(config.databaseUrl))
   const tls = config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined
-  const server = createSyncServer(config, store, log, tls)
+  let pubsub: RedisPubSub | undefined
+  if (config.redisUrl) {
+    pubsub = new RedisPubSub(config.redisUrl, config.redisPrefix, log)
+    await pubsub.ready()
+    log.info({ instance: pubsub.instanceId }, 'fan-out through redis')
+  }
+  const server = createSyncServer(config, store, log, { tls, pubsub })
   const port = await server.listen()
   log.info({ host: config.host, port, tls: Boolean(tls) }, 'sync server listening')
 

@@ -32,6 +32,8 @@ function loadRoom(store: RoomStore, idle: Room[] = []) {
     maxDocBytes: 1024 * 1024,
     awarenessMaxBytes: 1024,
     awarenessMaxClients: 2,
+    pubsub: null,
+    heartbeatMs: 30_000,
     metrics: createMetrics(),
     log: createLogger('silent'),
     onIdle: (room) => idle.push(room),

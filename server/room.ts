@@ -8,6 +8,8 @@ import type { RoomStore } from './persistence.ts'
 import { InvalidUpdateError, SERVER_SCHEMA, validateUpdate } from './validation.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
+import type { PubSub } from './fanout.ts'
+import { RemoteOrigin, RoomLink } from './roomLink.ts'
 
 /** A connection as the room sees it: the room never touches the socket library. */
 export interface RoomPeer {
@@ -37,6 +39,10 @@ export interface RoomOptions {
   awarenessMaxClients: number
   metrics: Metrics
   log: Logger
+  /** Cross-instance fan-out (REDIS_URL); null when this instance is alone. */
+  pubsub: PubSub | null
+  /** Presence of other instances expires after two of these. */
+  heartbeatMs: number
   /** Called when the last peer has left or a flush of an empty room finished: the registry may evict it. */
   onIdle: (room: Room) => void
 }
@@ -56,15 +62,19 @@ export class Room {
   private flushTimer: NodeJS.Timeout | null = null
   private awarenessChanged = new Set<number>()
   private awarenessSenders = new Set<RoomPeer | null>()
+  /** Awareness client ids changed by this instance's own peers in the current tick (published to other instances). */
+  private awarenessLocalChanged = new Set<number>()
   private awarenessTimer: NodeJS.Timeout | null = null
   private flushing: Promise<void> | null = null
   private failures = 0
   private logLength: number
   /** Upper bound of the document's encoded size: what was loaded plus every update applied since. */
   private docBytes = 0
-  /** Which peer announced each awareness client id: another peer cannot overwrite it. */
-  private readonly awarenessOwners = new Map<number, RoomPeer>()
+  /** Which peer (or other instance) announced each awareness client id: nobody else can overwrite it. */
+  private readonly awarenessOwners = new Map<number, RoomPeer | string>()
   private destroyed = false
+  /** The same room on other instances, when scaled out. */
+  readonly link: RoomLink | null
 
   private constructor(
     readonly id: string,
@@ -81,6 +91,7 @@ export class Room {
     })
     this.doc.on('update', this.relayDocUpdate)
     this.awareness.on('update', this.relayAwarenessUpdate)
+    this.link = options.pubsub ? new RoomLink(this, options.pubsub, 2 * options.heartbeatMs) : null
   }
 
   /** Loads a room from the store. Throws if the store fails: nothing is written for a room that did not load. */
@@ -110,7 +121,7 @@ export class Room {
     peer.send(encoding.toUint8Array(sync))
     const states = this.awareness.getStates()
     if (states.size > 0) peer.send(encodeAwareness(this.awareness, Array.from(states.keys())))
-    this.broadcastPresence()
+    this.announcePresence()
   }
 
   /** Removes a peer, its awareness states (no ghost cursors) and tells the room. */
@@ -120,7 +131,7 @@ export class Room {
     if (peer.awarenessIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(peer.awarenessIds), null)
     }
-    this.broadcastPresence()
+    this.announcePresence()
     if (this.peers.size === 0) this.options.onIdle(this)
   }
 
@@ -209,7 +220,11 @@ export class Room {
     awarenessProtocol.applyAwarenessUpdate(this.awareness, encoding.toUint8Array(encoder), peer)
   }
 
-  /** Relays a document update to every other peer (encoded once) and queues it for the store. */
+  /**
+   * Relays a document update to every other peer (encoded once). An update from this instance's
+   * own peers is queued for the store and published to the other instances; one from another
+   * instance is stored there.
+   */
   private relayDocUpdate = (update: Uint8Array, origin: unknown): void => {
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MessageType.sync)
@@ -218,6 +233,8 @@ export class Room {
     for (const peer of this.peers) {
       if (peer !== origin) peer.send(message)
     }
+    if (origin instanceof RemoteOrigin) return
+    this.link?.publishUpdate(update)
     this.pending.push(update)
     if (origin && this.peers.has(origin as RoomPeer)) this.pendingPeers.add(origin as RoomPeer)
     this.scheduleFlush(this.options.persistIntervalMs)
@@ -232,10 +249,17 @@ export class Room {
       for (const id of added.concat(updated)) {
         sender.awarenessIds.add(id)
         this.awarenessOwners.set(id, sender)
+        this.awarenessLocalChanged.add(id)
       }
+    } else if (origin instanceof RemoteOrigin) {
+      for (const id of added.concat(updated)) this.awarenessOwners.set(id, origin.instance)
     }
     for (const id of removed) {
-      this.awarenessOwners.get(id)?.awarenessIds.delete(id)
+      const owner = this.awarenessOwners.get(id)
+      if (typeof owner === 'object') {
+        owner.awarenessIds.delete(id)
+        this.awarenessLocalChanged.add(id)
+      }
       this.awarenessOwners.delete(id)
     }
     for (const id of added) this.awarenessChanged.add(id)
@@ -255,6 +279,10 @@ export class Room {
     const only = this.awarenessSenders.size === 1 ? this.awarenessSenders.values().next().value : undefined
     this.awarenessChanged.clear()
     this.awarenessSenders.clear()
+    if (this.link && this.awarenessLocalChanged.size > 0) {
+      this.link.publishAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, Array.from(this.awarenessLocalChanged)))
+    }
+    this.awarenessLocalChanged.clear()
     if (changed.length === 0 || this.peers.size === 0) return
     const message = encodeAwareness(this.awareness, changed)
     for (const peer of this.peers) {
@@ -262,7 +290,16 @@ export class Room {
     }
   }
 
-  /** Sends every peer the room's authenticated identities, grouped by user. */
+  /** The presence heartbeat: tells the other instances who is here, and every peer who is in the room. */
+  announcePresence(): void {
+    if (this.link) {
+      this.link.pruneExpired()
+      this.link.publishPresence(groupByUser(this.localPeers()))
+    }
+    this.broadcastPresence()
+  }
+
+  /** Sends every peer the room's authenticated identities, grouped by user, across instances. */
   broadcastPresence(): void {
     if (this.peers.size === 0) return
     const message = JSON.stringify(this.presence())
@@ -270,17 +307,25 @@ export class Room {
   }
 
   presence(): PresenceMessage {
-    const byUser = new Map<string, PresencePeer>()
-    for (const peer of this.peers) {
-      const known = byUser.get(peer.user.id)
-      if (known) {
-        known.connections++
-        if (peer.scope === 'edit') known.scope = 'edit'
-      } else {
-        byUser.set(peer.user.id, { ...peer.user, scope: peer.scope, connections: 1 })
-      }
-    }
-    return { type: 'presence', peers: Array.from(byUser.values()), at: Date.now() }
+    const peers = this.localPeers()
+    if (this.link) peers.push(...this.link.remotePeers())
+    return { type: 'presence', peers: groupByUser(peers), at: Date.now() }
+  }
+
+  private localPeers(): PresencePeer[] {
+    return Array.from(this.peers, (peer) => ({ ...peer.user, scope: peer.scope, connections: 1 }))
+  }
+
+  /** Stores updates that another instance relayed but died before storing. */
+  adoptUpdates(updates: Uint8Array[]): void {
+    this.pending.push(...updates)
+    this.scheduleFlush(this.options.persistIntervalMs)
+  }
+
+  /** Removes the cursors of a vanished instance's clients. */
+  dropRemoteAwareness(instance: string): void {
+    const ids = Array.from(this.awarenessOwners).filter(([, owner]) => owner === instance).map(([id]) => id)
+    if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, null)
   }
 
   private scheduleFlush(delayMs: number): void {
@@ -304,15 +349,16 @@ export class Room {
     }
     const batch = this.pending
     const peers = this.pendingPeers
+    const publishedSeq = this.link?.lastSeq ?? 0
     this.pending = []
     this.pendingPeers = new Set()
-    this.flushing = this.writeBatch(batch, peers).finally(() => {
+    this.flushing = this.writeBatch(batch, peers, publishedSeq).finally(() => {
       this.flushing = null
     })
     return this.flushing
   }
 
-  private async writeBatch(batch: Uint8Array[], peers: Set<RoomPeer>): Promise<void> {
+  private async writeBatch(batch: Uint8Array[], peers: Set<RoomPeer>, publishedSeq: number): Promise<void> {
     const { store, metrics, log } = this.options
     const started = performance.now()
     try {
@@ -331,6 +377,7 @@ export class Room {
     if (this.failures > 0) log.info({ room: this.id }, 'persist recovered')
     this.failures = 0
     this.logLength++
+    this.link?.confirmStored(publishedSeq)
     const saved = JSON.stringify({ type: 'saved', at: Date.now() })
     for (const peer of peers) if (this.peers.has(peer)) peer.send(saved)
     if (this.logLength > this.options.compactAfterUpdates) await this.compactLog()
@@ -352,6 +399,7 @@ export class Room {
   /** Releases the doc, awareness and timers. Only for a room with no peers and nothing pending. */
   destroy(): void {
     this.destroyed = true
+    this.link?.close()
     if (this.flushTimer) clearTimeout(this.flushTimer)
     if (this.awarenessTimer) clearTimeout(this.awarenessTimer)
     this.flushTimer = null
@@ -361,6 +409,21 @@ export class Room {
     this.awareness.destroy()
     this.doc.destroy()
   }
+}
+
+/** One entry per user: a user with several sockets (tabs, instances) counts them; edit wins over view. */
+function groupByUser(peers: PresencePeer[]): PresencePeer[] {
+  const byUser = new Map<string, PresencePeer>()
+  for (const peer of peers) {
+    const known = byUser.get(peer.id)
+    if (known) {
+      known.connections += peer.connections
+      if (peer.scope === 'edit') known.scope = 'edit'
+    } else {
+      byUser.set(peer.id, { ...peer })
+    }
+  }
+  return Array.from(byUser.values())
 }
 
 /** The state a peer announced, with the identity fields set from its verified token. */

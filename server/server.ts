@@ -8,6 +8,7 @@ import { Connection } from './connection.ts'
 import { RoomRegistry } from './rooms.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { WindowCounter } from './limits.ts'
+import type { PubSub } from './fanout.ts'
 import type { RoomStore } from './persistence.ts'
 import type { Logger } from './log.ts'
 
@@ -58,7 +59,14 @@ const HEALTH_TIMEOUT_MS = 2_000
 const CLOSE_GRACE_MS = 1_000
 
 /** The sync server: HTTP (health, metrics) and WebSocket rooms on one port. */
-export function createSyncServer(config: SyncServerConfig, store: RoomStore, log: Logger, tls?: TlsCredentials): SyncServer {
+export interface SyncServerExtras {
+  /** Serve https/wss with these credentials. */
+  tls?: TlsCredentials
+  /** Fan rooms out to other instances (REDIS_URL). */
+  pubsub?: PubSub
+}
+
+export function createSyncServer(config: SyncServerConfig, store: RoomStore, log: Logger, { tls, pubsub }: SyncServerExtras = {}): SyncServer {
   const metrics = createMetrics()
   const rooms = new RoomRegistry({
     store,
@@ -70,6 +78,12 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     awarenessMaxClients: config.awarenessMaxClients,
     metrics,
     log,
+    pubsub: pubsub ?? null,
+    heartbeatMs: config.heartbeatMs,
+  })
+  // After a broker outage, every room asks the other instances for what it missed.
+  pubsub?.onReconnect(() => {
+    for (const room of rooms.rooms()) room.link?.requestState()
   })
   const connections = new Set<Connection>()
   const socketsPerIp = new Map<string, number>()
@@ -173,7 +187,7 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     if (tick % 2 === 0) for (const connection of connections) connection.heartbeat()
     newConnections.prune()
     authFailures.prune()
-    for (const room of rooms.rooms()) room.broadcastPresence()
+    for (const room of rooms.rooms()) room.announcePresence()
   }, Math.max(1, Math.floor(config.heartbeatMs / 2)))
   heartbeatTimer.unref()
 
@@ -205,6 +219,7 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
       await waitFor(() => connections.size === 0, CLOSE_GRACE_MS)
       for (const connection of connections) connection.terminate()
       rooms.destroyAll()
+      await pubsub?.close()
       httpServer.closeAllConnections()
       await httpClosed
       wss.close()

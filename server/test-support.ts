@@ -146,6 +146,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       ALLOWED_ORIGINS: TEST_ORIGIN,
       LOG_LEVEL: 'info',
       CONNECTIONS_PER_SEC_PER_IP: '100000',
+      NODE_ENV: 'test',
       ...env,
     },
     cwd,

@@ -49,8 +49,7 @@ describe('transport security', () => {
     const { certFile, keyFile } = selfSignedCertificate(database.dir)
     const db = createDatabase(database.url)
     const server: SyncServer = createSyncServer(testConfig(), new PrismaRoomStore(db), createLogger('silent'), {
-      cert: readFileSync(certFile),
-      key: readFileSync(keyFile),
+      tls: { cert: readFileSync(certFile), key: readFileSync(keyFile) },
     })
     const port = await server.listen()
     cleanups.push(async () => {
