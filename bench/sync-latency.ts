@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const loader = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href
   const server = spawn(process.execPath, ['--import', loader, path.join(ROOT, 'server/index.ts')], {
     cwd: dir,
-    env: { PATH: process.env.PATH, AUTH_SECRET: SECRET, SYNC_PORT: String(port), DATABASE_URL: `file:${dir}/bench.db`, MAX_SOCKETS_PER_IP: '10000', LOG_LEVEL: 'warn' },
+    env: { NODE_ENV: process.env.NODE_ENV, PATH: process.env.PATH, AUTH_SECRET: SECRET, SYNC_PORT: String(port), DATABASE_URL: `file:${dir}/bench.db`, MAX_SOCKETS_PER_IP: '10000', LOG_LEVEL: 'warn' },
     stdio: 'inherit',
   })
   try {

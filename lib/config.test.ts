@@ -3,9 +3,12 @@ import { ConfigError, DEFAULT_DATABASE_URL, loadServerConfig } from './config.ts
 
 const SECRET = 'a'.repeat(32)
 
+// Next's types make NODE_ENV a required key of ProcessEnv; these test environments leave it out.
+const env = (vars: Record<string, string>) => vars as NodeJS.ProcessEnv
+
 describe('server configuration', () => {
   it('fills documented defaults', () => {
-    const config = loadServerConfig({ AUTH_SECRET: SECRET })
+    const config = loadServerConfig(env({ AUTH_SECRET: SECRET }))
     expect(config).toMatchObject({
       host: '127.0.0.1',
       port: 1234,
@@ -16,16 +19,16 @@ describe('server configuration', () => {
   })
 
   it('reads variables and splits ALLOWED_ORIGINS', () => {
-    const config = loadServerConfig({ AUTH_SECRET: SECRET, SYNC_PORT: '4000', ALLOWED_ORIGINS: 'https://a.example, https://b.example' })
+    const config = loadServerConfig(env({ AUTH_SECRET: SECRET, SYNC_PORT: '4000', ALLOWED_ORIGINS: 'https://a.example, https://b.example' }))
     expect(config.port).toBe(4000)
     expect(config.allowedOrigins).toEqual(['https://a.example', 'https://b.example'])
   })
 
   it('names the variable that is wrong', () => {
-    expect(() => loadServerConfig({})).toThrow(/AUTH_SECRET/)
-    expect(() => loadServerConfig({ AUTH_SECRET: 'short' })).toThrow(/AUTH_SECRET: must be at least 32/)
-    expect(() => loadServerConfig({ AUTH_SECRET: SECRET, HEARTBEAT_MS: 'soon' })).toThrow(/HEARTBEAT_MS/)
-    expect(() => loadServerConfig({ AUTH_SECRET: SECRET, SYNC_PORT: '70000' })).toThrow(/SYNC_PORT/)
-    expect(() => loadServerConfig({ AUTH_SECRET: SECRET, DATABASE_URL: 'mysql://x' })).toThrow(ConfigError)
+    expect(() => loadServerConfig(env({}))).toThrow(/AUTH_SECRET/)
+    expect(() => loadServerConfig(env({ AUTH_SECRET: 'short' }))).toThrow(/AUTH_SECRET: must be at least 32/)
+    expect(() => loadServerConfig(env({ AUTH_SECRET: SECRET, HEARTBEAT_MS: 'soon' }))).toThrow(/HEARTBEAT_MS/)
+    expect(() => loadServerConfig(env({ AUTH_SECRET: SECRET, SYNC_PORT: '70000' }))).toThrow(/SYNC_PORT/)
+    expect(() => loadServerConfig(env({ AUTH_SECRET: SECRET, DATABASE_URL: 'mysql://x' }))).toThrow(ConfigError)
   })
 })

@@ -1,0 +1,114 @@
+'use client'
+
+import { getAssetUrls } from '@tldraw/assets/selfHosted'
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { DefaultSharePanel, Tldraw, type Editor, type TLComponents } from 'tldraw'
+import 'tldraw/tldraw.css'
+import { createBoardAssetStore } from '@/lib/client/assetStore.ts'
+import { openBoardSession, type BoardLink, type BoardSession, type GuestIdentity } from '@/lib/client/boardSession.ts'
+import { loadGuestIdentity } from '@/lib/client/guestIdentity.ts'
+import { rememberBoard } from '@/lib/client/recentBoards.ts'
+import BoardPanel from './BoardPanel.tsx'
+import type { ShareIds } from './ShareDialog.tsx'
+
+export interface BoardProps {
+  link: BoardLink
+  name: string
+  shareIds: ShareIds
+}
+
+declare global {
+  interface Window {
+    /** The tldraw editor and the shared document, exposed for e2e tests and debugging from the console. */
+    editor?: Editor
+    boardSession?: BoardSession
+  }
+}
+
+// Fonts, icons and translations are served by this app from /tldraw (copied by next.config.js).
+const assetUrls = getAssetUrls({ baseUrl: '/tldraw' })
+
+type LoadState = { status: 'loading' } | { status: 'ready'; session: BoardSession } | { status: 'error'; message: string }
+
+/** A board: connects to the sync server, then renders tldraw on the shared store. */
+export default function Board({ link, name, shareIds }: BoardProps) {
+  const [state, setState] = useState<LoadState>({ status: 'loading' })
+  const [identity, setIdentity] = useState<GuestIdentity | null>(null)
+  const identityRef = useRef<GuestIdentity | null>(null)
+
+  useEffect(() => {
+    rememberBoard({ kind: link.kind, id: link.id, name })
+  }, [link.kind, link.id, name])
+
+  useEffect(() => {
+    const initial = loadGuestIdentity()
+    identityRef.current = initial
+    setIdentity(initial)
+    const abort = new AbortController()
+    let session: BoardSession | null = null
+    openBoardSession(link, initial, createBoardAssetStore(link), abort.signal).then(
+      (opened) => {
+        if (abort.signal.aborted) return opened.dispose()
+        session = opened
+        window.boardSession = opened
+        setState({ status: 'ready', session: opened })
+      },
+      (error: unknown) => {
+        if (!abort.signal.aborted) setState({ status: 'error', message: error instanceof Error ? error.message : String(error) })
+      },
+    )
+    return () => {
+      abort.abort()
+      session?.dispose()
+    }
+  }, [link])
+
+  const session = state.status === 'ready' ? state.session : null
+  const components = useMemo<TLComponents>(
+    () => ({
+      SharePanel: () =>
+        session && identityRef.current ? (
+          <div style={{ display: 'flex', flexDirection: 'column', alignItems: 'flex-end' }}>
+            <BoardPanel
+              session={session}
+              boardName={name}
+              shareIds={shareIds}
+              identity={identityRef.current}
+              onIdentityChange={(next) => {
+                identityRef.current = next
+                setIdentity(next)
+                session.setIdentity(next)
+              }}
+            />
+            <DefaultSharePanel />
+          </div>
+        ) : null,
+    }),
+    // The panel reads the identity from the ref; `identity` re-creates it so the button shows the new name.
+    [session, name, shareIds, identity],
+  )
+
+  if (state.status === 'error') {
+    return (
+      <main className="error-page" data-testid="board-error">
+        <h1>Could not open this board</h1>
+        <p className="muted">{state.message}</p>
+      </main>
+    )
+  }
+  if (!session) return <p className="error-page muted">Connecting to the board…</p>
+
+  return (
+    <div className="board">
+      <Tldraw
+        store={session.store}
+        assetUrls={assetUrls}
+        licenseKey={process.env.NEXT_PUBLIC_TLDRAW_LICENSE_KEY}
+        components={components}
+        onMount={(editor) => {
+          window.editor = editor
+        }}
+      />
+    </div>
+  )
+}

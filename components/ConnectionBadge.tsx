@@ -1,0 +1,27 @@
+import { useValue } from 'tldraw'
+import type { BoardSession } from '@/lib/client/boardSession.ts'
+
+const CONNECTION_LABELS = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Offline · reconnecting…',
+  refused: 'Disconnected · please reload',
+} as const
+
+/** Connection state, and whether the server has durably stored every local change. */
+export default function ConnectionBadge({ session }: { session: BoardSession }) {
+  const connection = useValue('connection', () => session.connection.get(), [session])
+  const saveState = useValue('save state', () => session.saveState.get(), [session])
+  return (
+    <>
+      <span className="badge" data-testid="connection-state" data-state={connection}>
+        {CONNECTION_LABELS[connection]}
+      </span>
+      {session.scope === 'edit' && (
+        <span className="save-state" data-testid="save-state" data-state={saveState}>
+          {saveState === 'saving' ? 'Saving…' : 'All changes saved'}
+        </span>
+      )}
+    </>
+  )
+}

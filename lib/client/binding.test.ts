@@ -1,0 +1,196 @@
+import { describe, expect, it, vi } from 'vitest'
+import {
+  DocumentRecordType,
+  HistoryManager,
+  PageRecordType,
+  TLDOCUMENT_ID,
+  createShapeId,
+  createTLStore,
+  type TLGeoShape,
+  type TLRecord,
+  type TLStore,
+} from 'tldraw'
+import * as Y from 'yjs'
+import { bindStoreToYRecords } from './binding.ts'
+
+const PAGE_ID = PageRecordType.createId('page')
+
+/** What the editor does on mount: adds the document, a default page and session records if missing. */
+function seedLikeTheEditor(store: TLStore): void {
+  ;(store as unknown as { ensureStoreIsUsable(): void }).ensureStoreIsUsable()
+}
+
+function geoShape(id: string, x: number): TLGeoShape {
+  return {
+    id: createShapeId(id),
+    typeName: 'shape',
+    type: 'geo',
+    x,
+    y: 0,
+    rotation: 0,
+    index: 'a1',
+    parentId: PAGE_ID,
+    isLocked: false,
+    opacity: 1,
+    meta: {},
+    props: {
+      geo: 'rectangle',
+      w: 100,
+      h: 80,
+      color: 'black',
+      labelColor: 'black',
+      fill: 'none',
+      dash: 'draw',
+      size: 'm',
+      font: 'draw',
+      align: 'middle',
+      verticalAlign: 'middle',
+      growY: 0,
+      url: '',
+      scale: 1,
+      flipX: false,
+      flipY: false,
+      richText: { type: 'doc', content: [] },
+    },
+  } as unknown as TLGeoShape
+}
+
+/** A store and a Y.Doc bound to each other, with the default document and page already in place. */
+function boundPair(report = vi.fn()) {
+  const doc = new Y.Doc()
+  const yRecords = doc.getMap<TLRecord>('tldraw')
+  const store: TLStore = createTLStore()
+  const stop = bindStoreToYRecords(store, yRecords, { onSkippedRecord: report })
+  store.put([DocumentRecordType.create({ id: TLDOCUMENT_ID }), PageRecordType.create({ id: PAGE_ID, name: 'Page 1', index: 'a1' as never })])
+  return { doc, yRecords, store, stop, report }
+}
+
+/** Applies a change as another peer would: in a separate Y.Doc whose update is then merged in. */
+function applyAsRemotePeer(doc: Y.Doc, change: (remoteRecords: Y.Map<TLRecord>) => void): void {
+  const remote = new Y.Doc()
+  Y.applyUpdate(remote, Y.encodeStateAsUpdate(doc))
+  const before = Y.encodeStateVector(remote)
+  change(remote.getMap<TLRecord>('tldraw'))
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(remote, before), 'remote-peer')
+}
+
+describe('bindStoreToYRecords', () => {
+  it('loads records that are already in the map', () => {
+    const doc = new Y.Doc()
+    const yRecords = doc.getMap<TLRecord>('tldraw')
+    const shape = geoShape('preloaded', 5)
+    yRecords.set(PAGE_ID, PageRecordType.create({ id: PAGE_ID, name: 'Page 1', index: 'a1' as never }))
+    yRecords.set(shape.id, shape)
+    const store = createTLStore()
+    bindStoreToYRecords(store, yRecords, { onSkippedRecord: vi.fn() })
+    expect(store.get(shape.id)).toMatchObject({ x: 5 })
+  })
+
+  it('puts and removes remote records in the store', () => {
+    const { doc, store } = boundPair()
+    const shape = geoShape('remote', 10)
+    applyAsRemotePeer(doc, (records) => records.set(shape.id, shape))
+    expect(store.get(shape.id)).toMatchObject({ x: 10, props: { geo: 'rectangle' } })
+
+    applyAsRemotePeer(doc, (records) => records.set(shape.id, { ...shape, x: 42 }))
+    expect(store.get(shape.id)).toMatchObject({ x: 42 })
+
+    applyAsRemotePeer(doc, (records) => records.delete(shape.id))
+    expect(store.has(shape.id)).toBe(false)
+  })
+
+  it('writes the user’s own document changes to the map', () => {
+    const { yRecords, store } = boundPair()
+    const shape = geoShape('local', 1)
+    store.put([shape])
+    expect(yRecords.get(shape.id)).toMatchObject({ x: 1 })
+    store.update(shape.id, (record) => ({ ...record, x: 7 }))
+    expect(yRecords.get(shape.id)).toMatchObject({ x: 7 })
+    store.remove([shape.id])
+    expect(yRecords.has(shape.id)).toBe(false)
+    expect(yRecords.has(TLDOCUMENT_ID)).toBe(true)
+  })
+
+  it('keeps session records (instance, camera, pointer) out of the map', () => {
+    const { yRecords, store } = boundPair()
+    seedLikeTheEditor(store)
+    const types = new Set([...yRecords.values()].map((record) => record.typeName))
+    expect([...types].sort()).toEqual(['document', 'page'])
+    expect([...store.allRecords()].some((record) => record.typeName === 'instance')).toBe(true)
+  })
+
+  it('does not write remote changes back to the map as local ones', () => {
+    const { doc, store } = boundPair()
+    const updates: unknown[] = []
+    doc.on('update', (_update: Uint8Array, origin: unknown) => updates.push(origin))
+    applyAsRemotePeer(doc, (records) => records.set(createShapeId('echo'), geoShape('echo', 3)))
+    expect(store.has(createShapeId('echo'))).toBe(true)
+    expect(updates).toEqual(['remote-peer'])
+  })
+
+  it('leaves remote changes out of the local undo stack', () => {
+    const { doc, store } = boundPair()
+    const history = new HistoryManager({ store })
+    const mine = geoShape('mine', 0)
+    const theirs = geoShape('theirs', 200)
+
+    history.batch(() => store.put([mine]))
+    applyAsRemotePeer(doc, (records) => records.set(theirs.id, theirs))
+    history.undo()
+
+    expect(store.has(mine.id)).toBe(false)
+    expect(store.get(theirs.id)).toMatchObject({ x: 200 })
+    expect(history.getNumUndos()).toBe(0)
+    history.dispose()
+  })
+
+  it('skips and reports a remote record the schema rejects, and keeps applying the rest', () => {
+    const { doc, store, report } = boundPair()
+    const good = geoShape('good', 1)
+    const bad = { ...geoShape('bad', 2), props: { geo: 'rectangle', w: 'wide' } }
+    const session = { id: 'instance:instance', typeName: 'instance' }
+    applyAsRemotePeer(doc, (records) => {
+      records.set(good.id, good)
+      records.set(bad.id, bad as unknown as TLRecord)
+      records.set(session.id, session as unknown as TLRecord)
+      records.set('shape:mislabelled', good)
+    })
+    expect(store.has(good.id)).toBe(true)
+    expect(store.has(bad.id)).toBe(false)
+    expect(store.has('shape:mislabelled' as TLRecord['id'])).toBe(false)
+    expect(report.mock.calls.map(([id]) => id).sort()).toEqual([bad.id, session.id, 'shape:mislabelled'].sort())
+  })
+
+  it('two stores seeding an empty board at once converge on one document and one page', () => {
+    const a = boundPair()
+    const b = boundPair()
+    seedLikeTheEditor(a.store)
+    seedLikeTheEditor(b.store)
+    Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(b.doc), 'b')
+    Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc), 'a')
+    for (const { store } of [a, b]) {
+      expect(store.query.ids('page').get().size).toBe(1)
+      expect(store.query.ids('document').get().size).toBe(1)
+    }
+  })
+
+  it('in read-only mode mirrors remote records but never writes local ones', () => {
+    const doc = new Y.Doc()
+    const yRecords = doc.getMap<TLRecord>('tldraw')
+    const store = createTLStore()
+    bindStoreToYRecords(store, yRecords, { readOnly: true, onSkippedRecord: vi.fn() })
+    seedLikeTheEditor(store)
+    expect(yRecords.size).toBe(0)
+    applyAsRemotePeer(doc, (records) => records.set(createShapeId('seen'), geoShape('seen', 0)))
+    expect(store.has(createShapeId('seen'))).toBe(true)
+  })
+
+  it('stops mirroring once disposed', () => {
+    const { doc, yRecords, store, stop } = boundPair()
+    stop()
+    store.put([geoShape('after', 0)])
+    expect(yRecords.has(createShapeId('after'))).toBe(false)
+    applyAsRemotePeer(doc, (records) => records.set(createShapeId('late'), geoShape('late', 0)))
+    expect(store.has(createShapeId('late'))).toBe(false)
+  })
+})

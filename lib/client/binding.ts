@@ -1,0 +1,193 @@
+import {
+  InstancePresenceRecordType,
+  createUserId,
+  react,
+  type Signal,
+  type TLInstancePresence,
+  type TLRecord,
+  type TLStore,
+} from 'tldraw'
+import type { Awareness } from 'y-protocols/awareness'
+import type * as Y from 'yjs'
+
+/** Transaction origin of the store's own changes, so the Y.Map observer does not echo them back. */
+export const LOCAL_STORE_ORIGIN = Symbol('tldraw-store')
+
+/** Called for a remote record that is dropped instead of reaching the store. */
+export type SkippedRecordReporter = (id: string, reason: unknown) => void
+
+const warnSkippedRecord: SkippedRecordReporter = (id, reason) => {
+  console.warn(`sync: skipped remote record ${id}:`, reason instanceof Error ? reason.message : reason)
+}
+
+/**
+ * Checks a remote record against the store's schema; returns null for anything tldraw would
+ * reject (wrong shape, unknown type, a non-document record), so one bad peer cannot break the editor.
+ */
+function acceptRemoteRecord(store: TLStore, value: unknown, report: SkippedRecordReporter, key: string): TLRecord | null {
+  try {
+    if (typeof value !== 'object' || value === null) throw new Error('not an object')
+    const record = value as TLRecord
+    if (record.id !== key) throw new Error('id does not match its key')
+    if (!store.scopedTypes.document.has(record.typeName)) throw new Error(`not a document record (${String(record.typeName)})`)
+    const existing = store.get(record.id) ?? null
+    return store.schema.validateRecord(store, record, existing ? 'updateRecord' : 'createRecord', existing)
+  } catch (error) {
+    report(key, error)
+    return null
+  }
+}
+
+/** Puts remote records into the store as remote changes (outside the local undo stack). */
+function mergeRemoteRecords(store: TLStore, puts: TLRecord[], removals: TLRecord['id'][]): void {
+  if (puts.length === 0 && removals.length === 0) return
+  store.mergeRemoteChanges(() => {
+    const present = removals.filter((id) => store.has(id))
+    if (present.length > 0) store.remove(present)
+    if (puts.length > 0) store.put(puts)
+  })
+}
+
+/**
+ * Keeps a tldraw store and a Y.Map of its document records in step. The map's current content is
+ * loaded first; afterwards only the user's own document changes go to Yjs, and remote changes are
+ * merged into the store as remote changes. Returns a function that stops the binding.
+ */
+export interface RecordBindingOptions {
+  /** Mirror remote records only; the store's own changes never reach Yjs (view-only links). */
+  readOnly?: boolean
+  onSkippedRecord?: SkippedRecordReporter
+}
+
+export function bindStoreToYRecords(store: TLStore, yRecords: Y.Map<TLRecord>, options: RecordBindingOptions = {}): () => void {
+  const report = options.onSkippedRecord ?? warnSkippedRecord
+  const doc = yRecords.doc
+  if (!doc) throw new Error('the Y.Map must belong to a Y.Doc')
+
+  const initial: TLRecord[] = []
+  yRecords.forEach((value, key) => {
+    const record = acceptRemoteRecord(store, value, report, key)
+    if (record) initial.push(record)
+  })
+  mergeRemoteRecords(store, initial, [])
+
+  const stopListening = options.readOnly
+    ? () => {}
+    : store.listen(
+        ({ changes }) => {
+          doc.transact(() => {
+            for (const record of Object.values(changes.added)) yRecords.set(record.id, record)
+            for (const [, record] of Object.values(changes.updated)) yRecords.set(record.id, record)
+            for (const record of Object.values(changes.removed)) yRecords.delete(record.id)
+          }, LOCAL_STORE_ORIGIN)
+        },
+        { source: 'user', scope: 'document' },
+      )
+
+  const applyRemoteChanges = (event: Y.YMapEvent<TLRecord>, transaction: Y.Transaction) => {
+    if (transaction.origin === LOCAL_STORE_ORIGIN) return
+    const puts: TLRecord[] = []
+    const removals: TLRecord['id'][] = []
+    event.changes.keys.forEach((change, key) => {
+      if (change.action === 'delete') {
+        removals.push(key as TLRecord['id'])
+        return
+      }
+      const record = acceptRemoteRecord(store, yRecords.get(key), report, key)
+      if (record) puts.push(record)
+    })
+    mergeRemoteRecords(store, puts, removals)
+  }
+  yRecords.observe(applyRemoteChanges)
+
+  return () => {
+    stopListening()
+    yRecords.unobserve(applyRemoteChanges)
+  }
+}
+
+/** The store id of a remote peer's presence record: one per awareness client (tab). */
+export function presenceIdForClient(clientId: number): TLInstancePresence['id'] {
+  return InstancePresenceRecordType.createId(`awareness-${clientId}`)
+}
+
+// The sync server writes the token's raw user id into presence.userId; tldraw expects `user:…` ids.
+function asTldrawUserId(id: unknown): unknown {
+  return typeof id === 'string' && !id.startsWith('user:') ? createUserId(id) : id
+}
+
+function acceptRemotePresence(store: TLStore, clientId: number, value: unknown, report: SkippedRecordReporter): TLInstancePresence | null {
+  const id = presenceIdForClient(clientId)
+  try {
+    if (typeof value !== 'object' || value === null) throw new Error('not an object')
+    const raw = value as Record<string, unknown>
+    const record = {
+      ...raw,
+      id,
+      typeName: 'instance_presence',
+      userId: asTldrawUserId(raw.userId),
+      followingUserId: raw.followingUserId === null || raw.followingUserId === undefined ? null : asTldrawUserId(raw.followingUserId),
+    } as unknown as TLInstancePresence
+    const existing = store.get(id) ?? null
+    return store.schema.validateRecord(store, record, existing ? 'updateRecord' : 'createRecord', existing) as TLInstancePresence
+  } catch (error) {
+    report(id, error)
+    return null
+  }
+}
+
+/** Milliseconds between two presence broadcasts of this tab (cursor moves are frequent). */
+export const PRESENCE_THROTTLE_MS = 33
+
+/**
+ * Publishes this tab's tldraw presence (cursor, selection, camera, name) in the awareness field
+ * `presence`, and mirrors the other peers' presence into the store as instance_presence records,
+ * which is what tldraw's cursors, people menu and follow mode read.
+ */
+export function bindPresenceToAwareness(
+  store: TLStore,
+  awareness: Awareness,
+  presence: Signal<TLInstancePresence | null>,
+  report: SkippedRecordReporter = warnSkippedRecord,
+): () => void {
+  let publishTimer: ReturnType<typeof setTimeout> | null = null
+  const publish = () => {
+    publishTimer = null
+    awareness.setLocalStateField('presence', presence.get())
+  }
+  const stopReacting = react('publish presence', () => {
+    presence.get()
+    if (publishTimer === null) publishTimer = setTimeout(publish, PRESENCE_THROTTLE_MS)
+  })
+
+  const applyAwareness = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) => {
+    const puts: TLRecord[] = []
+    const removals: TLRecord['id'][] = []
+    for (const clientId of [...added, ...updated]) {
+      if (clientId === awareness.clientID) continue
+      const state = awareness.getStates().get(clientId)
+      if (!state?.presence) {
+        removals.push(presenceIdForClient(clientId))
+        continue
+      }
+      const record = acceptRemotePresence(store, clientId, state.presence, report)
+      if (record) puts.push(record)
+    }
+    for (const clientId of removed) removals.push(presenceIdForClient(clientId))
+    store.mergeRemoteChanges(() => {
+      const present = removals.filter((id) => store.has(id))
+      if (present.length > 0) store.remove(present)
+      if (puts.length > 0) store.put(puts)
+    })
+  }
+  awareness.on('change', applyAwareness)
+
+  return () => {
+    stopReacting()
+    if (publishTimer !== null) clearTimeout(publishTimer)
+    awareness.off('change', applyAwareness)
+    awareness.setLocalStateField('presence', null)
+    const ids = store.query.ids('instance_presence').get()
+    if (ids.size > 0) store.mergeRemoteChanges(() => store.remove([...ids]))
+  }
+}
