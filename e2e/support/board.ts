@@ -75,3 +75,29 @@ export async function drawRectangleWithMouse(page: Page, from: { x: number; y: n
   await page.mouse.move(to.x, to.y, { steps: 4 })
   await page.mouse.up()
 }
+
+/** Creates geo shapes through the editor API (same code path as a tool finishing a shape). */
+export async function createRectangles(page: Page, shapes: { id: string; x: number; y: number; color?: string }[]): Promise<void> {
+  await page.evaluate((list) => {
+    const editor = window.editor!
+    editor.createShapes(
+      list.map((shape) => ({
+        id: `shape:${shape.id}` as never,
+        type: 'geo',
+        x: shape.x,
+        y: shape.y,
+        props: { geo: 'rectangle', w: 80, h: 60, ...(shape.color ? { color: shape.color } : {}) },
+      })),
+    )
+  }, shapes)
+}
+
+export async function peopleNames(page: Page): Promise<string[]> {
+  const names = await page.getByTestId('person').allInnerTexts()
+  return names.map((name) => name.replace(/ \(you\)$/, '').trim()).sort()
+}
+
+/** Waits until the server has durably stored every local change of this page. */
+export async function waitForSaved(page: Page): Promise<void> {
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved')
+}

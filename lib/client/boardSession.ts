@@ -68,6 +68,7 @@ export async function requestRoomToken(link: BoardLink, identity: GuestIdentity)
 export interface BoardSession {
   store: TLStore
   doc: Y.Doc
+  provider: WebsocketProvider
   scope: Scope
   /** This guest's id (the token's `sub`, from the signed guest cookie). */
   userId: string
@@ -184,6 +185,7 @@ export async function openBoardSession(
   return {
     store,
     doc,
+    provider,
     scope,
     userId: first.userId,
     connection,
