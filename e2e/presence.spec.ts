@@ -13,14 +13,16 @@ test('B sees A’s cursor and name, both are listed, names propagate, follow wor
   await a.page.mouse.move(500, 400)
   await a.page.mouse.move(520, 420, { steps: 3 })
   await expect
-    .poll(() => b.page.evaluate(() => window.editor!.getCollaborators().map((c) => ({ name: c.userName, hasCursor: c.cursor !== null }))))
+    .poll(() =>
+      b.page.evaluate(() => window.editor!.getCollaborators().map((c): { name: string; hasCursor: boolean } => ({ name: c.userName, hasCursor: c.cursor !== null }))),
+    )
     .toEqual([{ name: 'Alice', hasCursor: true }])
   await expect(b.page.locator('.tl-nametag', { hasText: 'Alice' })).toBeVisible()
 
   // B follows A: when A's camera moves, B's follows.
   const aliceId = await b.page.evaluate(() => window.editor!.getCollaborators()[0].userId)
   await b.page.evaluate((id) => window.editor!.startFollowingUser(id), aliceId)
-  const before = await b.page.evaluate(() => window.editor!.getCamera())
+  const before = await b.page.evaluate(() => ({ x: window.editor!.getCamera().x }))
   await a.page.evaluate(() => window.editor!.setCamera({ x: -2000, y: -1500, z: 1 }))
   await expect.poll(() => b.page.evaluate(() => window.editor!.getCamera().x), { timeout: 10_000 }).not.toBe(before.x)
   await b.page.evaluate(() => window.editor!.stopFollowingUser())

@@ -86,7 +86,7 @@ export async function createRectangles(page: Page, shapes: { id: string; x: numb
         type: 'geo',
         x: shape.x,
         y: shape.y,
-        props: { geo: 'rectangle', w: 80, h: 60, ...(shape.color ? { color: shape.color } : {}) },
+        props: { geo: 'rectangle' as const, w: 80, h: 60, ...(shape.color ? { color: shape.color as 'black' } : {}) },
       })),
     )
   }, shapes)
