@@ -21,11 +21,17 @@ test('B sees A’s cursor and name, both are listed, names propagate, follow wor
 
   // B follows A: when A's camera moves, B's follows.
   const aliceId = await b.page.evaluate(() => window.editor!.getCollaborators()[0].userId)
-  await b.page.evaluate((id) => window.editor!.startFollowingUser(id), aliceId)
+  await b.page.evaluate((id) => {
+    window.editor!.startFollowingUser(id)
+  }, aliceId)
   const before = await b.page.evaluate(() => ({ x: window.editor!.getCamera().x }))
-  await a.page.evaluate(() => window.editor!.setCamera({ x: -2000, y: -1500, z: 1 }))
+  await a.page.evaluate(() => {
+    window.editor!.setCamera({ x: -2000, y: -1500, z: 1 })
+  })
   await expect.poll(() => b.page.evaluate(() => window.editor!.getCamera().x), { timeout: 10_000 }).not.toBe(before.x)
-  await b.page.evaluate(() => window.editor!.stopFollowingUser())
+  await b.page.evaluate(() => {
+    window.editor!.stopFollowingUser()
+  })
 
   // A renames themself; B's people list and cursor label follow.
   await a.page.getByTestId('identity-button').click()
