@@ -20,9 +20,9 @@ test('B sees A’s cursor and name, both are listed, names propagate, follow wor
   await expect(b.page.locator('.tl-nametag', { hasText: 'Alice' })).toBeVisible()
 
   // B follows A: when A's camera moves, B's follows.
-  const aliceId = await b.page.evaluate(() => window.editor!.getCollaborators()[0].userId)
+  const aliceId: string = await b.page.evaluate(() => String(window.editor!.getCollaborators()[0].userId))
   await b.page.evaluate((id) => {
-    window.editor!.startFollowingUser(id)
+    window.editor!.startFollowingUser(id as never)
   }, aliceId)
   const before = await b.page.evaluate(() => ({ x: window.editor!.getCamera().x }))
   await a.page.evaluate(() => {
