@@ -1,0 +1,52 @@
+import { expect, test } from '@playwright/test'
+import { createBoard, openBoard, waitForSaved } from './support/board.ts'
+
+// A 2×2 PNG.
+const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFklEQVR42mP8z8DwnwEIGBkYGBgYAAAkBgIBmh6MVAAAAABJRU5ErkJggg=='
+
+test('an image dropped by A is uploaded, B renders it from its URL, and the document holds no image bytes', async ({ browser }) => {
+  const { editPath } = await createBoard(browser)
+  const a = await openBoard(browser, editPath, 'Alice')
+  const b = await openBoard(browser, editPath, 'Bob')
+
+  // Drop a PNG file on A's canvas, as a file dragged from the desktop would arrive.
+  await a.page.evaluate(async (base64) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+    const transfer = new DataTransfer()
+    transfer.items.add(new File([bytes], 'dot.png', { type: 'image/png' }))
+    const canvas = document.querySelector('.tl-canvas')!
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      canvas.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, clientX: 500, clientY: 400, bubbles: true, cancelable: true }))
+    }
+  }, PNG_BASE64)
+
+  const imageSrc = () =>
+    b.page.evaluate(() => {
+      const editor = window.editor!
+      const image = editor.getCurrentPageShapes().find((shape) => shape.type === 'image') as { props: { assetId: string | null } } | undefined
+      const asset = image?.props.assetId ? (editor.getAsset(image.props.assetId as never) as { props: { src: string | null } } | undefined) : undefined
+      return asset?.props.src ?? null
+    })
+  await expect.poll(imageSrc).toMatch(/^\/api\/assets\/[A-Za-z0-9_-]{22}$/)
+  const src = (await imageSrc())!
+
+  // B's page shows the image, loaded from the app.
+  const rendered = b.page.locator(`img[src$="${src}"]`)
+  await expect(rendered).toBeVisible()
+  await expect.poll(() => rendered.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(2)
+
+  const response = await b.page.request.get(src)
+  expect(response.headers()['content-type']).toBe('image/png')
+  expect(response.headers()['cache-control']).toContain('immutable')
+  expect((await response.body()).toString('base64')).toBe(PNG_BASE64)
+
+  // The shared document refers to the URL only.
+  await waitForSaved(a.page)
+  const documentJson = await a.page.evaluate(() => JSON.stringify(window.boardSession!.doc.getMap('records').toJSON()))
+  expect(documentJson).toContain(src)
+  expect(documentJson).not.toContain('data:')
+  expect(documentJson).not.toContain(PNG_BASE64.slice(0, 24))
+
+  await a.context.close()
+  await b.context.close()
+})
