@@ -52,6 +52,16 @@ test(`time from a shape created in one browser to its render in the other (${SHA
     latencies.push((await handle.jsonValue()) - sentAt)
   }
 
+  // The production JavaScript the board page loaded (all script resources, as transferred and decoded).
+  const boardPageJs = await b.page.evaluate(() => {
+    const scripts = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((entry) => entry.name.endsWith('.js'))
+    return {
+      files: scripts.length,
+      encodedKB: Math.round(scripts.reduce((sum, entry) => sum + entry.encodedBodySize, 0) / 1024),
+      decodedKB: Math.round(scripts.reduce((sum, entry) => sum + entry.decodedBodySize, 0) / 1024),
+    }
+  })
+
   const sorted = [...latencies].sort((x, y) => x - y)
   const result = {
     shapes: SHAPE_COUNT,
@@ -60,6 +70,7 @@ test(`time from a shape created in one browser to its render in the other (${SHA
     minMs: Math.round(sorted[0] * 10) / 10,
     maxMs: Math.round(sorted[sorted.length - 1] * 10) / 10,
     measuredAt: new Date().toISOString(),
+    boardPageJs,
   }
   console.warn(`shape propagation: ${JSON.stringify(result)}`)
   mkdirSync('test-results', { recursive: true })
