@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { loadServerConfig, ConfigError } from '../lib/config.ts'
-import { createDatabase } from '../lib/db/client.ts'
+import { createDatabase, providerOf } from '../lib/db/client.ts'
 import { migrateDatabase } from '../lib/db/migrate.ts'
 import { createLogger } from './log.ts'
 import { PrismaRoomStore } from './persistence.ts'
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel)
   const applied = await migrateDatabase(config.databaseUrl)
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated')
-  const store = new PrismaRoomStore(createDatabase(config.databaseUrl))
+  const store = new PrismaRoomStore(createDatabase(config.databaseUrl), providerOf(config.databaseUrl))
   const tls = config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined
   let pubsub: RedisPubSub | undefined
   if (config.redisUrl) {

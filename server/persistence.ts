@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import * as Y from 'yjs'
-import type { Database } from '../lib/db/client.ts'
+import type { Database, Provider } from '../lib/db/client.ts'
 import type { SerializedSchemaVersions } from '../lib/protocol.ts'
 import { SERVER_SCHEMA } from './validation.ts'
 
@@ -33,7 +33,10 @@ export interface RoomStore {
 
 /** Stores rooms through Prisma: an append-only update log plus one snapshot per room. */
 export class PrismaRoomStore implements RoomStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly provider: Provider = 'sqlite',
+  ) {}
 
   async load(roomId: string): Promise<StoredRoom> {
     // The app creates rooms; a room reached only through a valid token (tests, tools) is created here.
@@ -64,6 +67,11 @@ export class PrismaRoomStore implements RoomStore {
 
   async compact(roomId: string): Promise<void> {
     await this.db.$transaction(async (tx) => {
+      if (this.provider === 'postgresql') {
+        // Instances sharing the database never compact one room at the same time.
+        const [{ locked }] = await tx.$queryRawUnsafe<{ locked: boolean }[]>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', roomId)
+        if (!locked) return
+      }
       const snapshot = await tx.roomSnapshot.findUnique({ where: { roomId } })
       const log = await tx.roomUpdate.findMany({
         where: { roomId, id: { gt: snapshot?.lastUpdateId ?? 0 } },

@@ -2,27 +2,25 @@
  * Shared pieces of the sync server's integration tests: a real server (in-process or as a
  * child process) on an ephemeral port with a temporary SQLite database, and real clients.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { createAuthSocketClass, type SocketConstructor } from '../lib/client/authSocket.ts'
 import { BOARD_RECORDS_MAP, type ServerControlMessage, type PresenceMessage, type Scope } from '../lib/protocol.ts'
 import { signRoomToken } from '../lib/token.ts'
-import { createDatabase, type Database } from '../lib/db/client.ts'
+import { createDatabase, providerOf, type Database } from '../lib/db/client.ts'
 import { migrateDatabase } from '../lib/db/migrate.ts'
 import pg from 'pg'
 import { createSyncServer, type SyncServer, type SyncServerConfig } from './server.ts'
 import { PrismaRoomStore, type RoomStore } from './persistence.ts'
 import { createLogger } from './log.ts'
+import { spawnSyncServer, type SyncServerProcess } from './cluster.ts'
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789'
 export const TEST_ORIGIN = 'http://localhost:3000'
-const PROJECT_ROOT = path.resolve(import.meta.dirname, '..')
 
 /** Waits until `predicate` holds, polling; fails with `message` after `timeoutMs`. */
 export async function waitUntil(predicate: () => boolean | Promise<boolean>, message = 'condition', timeoutMs = 10_000): Promise<void> {
@@ -37,9 +35,11 @@ export async function waitUntil(predicate: () => boolean | Promise<boolean>, mes
  * A temporary, migrated database: SQLite in a temporary folder, or a fresh PostgreSQL database
  * on 127.0.0.1:5432 when TEST_DATABASE_PROVIDER=postgresql. `remove()` deletes it.
  */
-export async function createTempDatabase(): Promise<{ url: string; dir: string; remove: () => Promise<void> }> {
+export async function createTempDatabase(
+  provider = process.env.TEST_DATABASE_PROVIDER === 'postgresql' ? 'postgresql' : 'sqlite',
+): Promise<{ url: string; dir: string; remove: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'wb-test-'))
-  if (process.env.TEST_DATABASE_PROVIDER === 'postgresql') {
+  if (provider === 'postgresql') {
     const name = `wb_test_${path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').toLowerCase()}`
     const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
     await admin.connect()
@@ -108,7 +108,7 @@ export interface TestServer {
 /** Starts the sync server in this process on an ephemeral port over `databaseUrl`. */
 export async function startServer(databaseUrl: string, overrides: Partial<SyncServerConfig> = {}, store?: RoomStore): Promise<TestServer> {
   const db = createDatabase(databaseUrl)
-  const roomStore = store ?? new PrismaRoomStore(db)
+  const roomStore = store ?? new PrismaRoomStore(db, providerOf(databaseUrl))
   const server = createSyncServer(testConfig(overrides), roomStore, createLogger('silent'))
   const port = await server.listen()
   return {
@@ -124,21 +124,13 @@ export async function startServer(databaseUrl: string, overrides: Partial<SyncSe
   }
 }
 
-export interface ServerProcess {
-  child: ChildProcess
-  port: number
-  url: string
-  /** Resolves with the exit code once the process has ended. */
-  exited: Promise<number | null>
-}
+export type ServerProcess = SyncServerProcess & { url: string }
 
 /** Starts `npm run server`'s entry point as a child process, as an operator would. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const cwd = mkdtempSync(path.join(tmpdir(), 'wb-proc-'))
-  // node with tsx as a loader (not the tsx wrapper), so the PID is the server itself: SIGKILL reaches it.
-  const loader = pathToFileURL(path.join(PROJECT_ROOT, 'node_modules/tsx/dist/loader.mjs')).href
-  const child = spawn(process.execPath, ['--import', loader, path.join(PROJECT_ROOT, 'server/index.ts')], {
-    env: {
+  const started = await spawnSyncServer(
+    {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       SYNC_PORT: '0',
@@ -150,31 +142,15 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       ...env,
     },
     cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  ).catch((error: Error) => {
+    rmSync(cwd, { recursive: true, force: true })
+    throw error
   })
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      rmSync(cwd, { recursive: true, force: true })
-      resolve(code)
-    }),
-  )
-  const port = await new Promise<number>((resolve, reject) => {
-    let output = ''
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /"port":(\d+),"tls":(?:true|false),"msg":"sync server listening"/.exec(output)
-      if (match) {
-        child.stdout?.off('data', onData)
-        resolve(Number(match[1]))
-      }
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)))
+  const exited = started.exited.then((code) => {
+    rmSync(cwd, { recursive: true, force: true })
+    return code
   })
-  child.stdout?.resume()
-  child.stderr?.resume()
-  return { child, port, url: `ws://127.0.0.1:${port}`, exited }
+  return { ...started, exited, url: `ws://127.0.0.1:${started.port}` }
 }
 
 export function tokenFor(room: string, options: { sub?: string; name?: string; color?: string; scope?: Scope; ttl?: number; secret?: string } = {}): Promise<string> {
