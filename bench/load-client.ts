@@ -1,0 +1,245 @@
+/**
+ * One simulated client of the benchmark, for any server under test (see dialects.ts).
+ * Roles keep thousands of clients cheap on one core: `plain` clients hold no Y.Doc and only
+ * count what arrives; `writer`s make updates with a Y.Doc; `observer`s apply every update to
+ * a Y.Doc and measure latency from the send time embedded in each shape or cursor.
+ */
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
+import { BOARD_RECORDS_MAP, MessageType } from '../lib/protocol.ts'
+import { shapeRecord } from './client.ts'
+import type { Dialect } from './dialects.ts'
+
+export type ClientRole = 'plain' | 'writer' | 'observer'
+
+export interface LoadClientOptions {
+  dialect: Dialect
+  baseUrl: string
+  room: string
+  token: string
+  role: ClientRole
+  onShapeLatency?: (ms: number) => void
+  onCursorLatency?: (ms: number) => void
+}
+
+/** A cursor as the generator sends it in its awareness state. */
+interface CursorState {
+  cursor?: { x: number; y: number; sentAt: number }
+}
+
+/** The empty update: what a client without a document answers to the server's sync step 1. */
+const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
+/** Transaction origin of updates applied from live `update` messages (not the initial sync). */
+const LIVE = Symbol('live update')
+
+export function now(): number {
+  return performance.timeOrigin + performance.now()
+}
+
+export class LoadClient {
+  readonly doc: Y.Doc | null
+  readonly openedAt = now()
+  authenticatedAt = 0
+  syncedAt = 0
+  bytesIn = 0
+  messagesIn = 0
+  updatesIn = 0
+  /** Cursor states received: sender's awareness client id → highest clock seen. */
+  readonly cursorClocks = new Map<number, number>()
+  closedBy: { code: number; reason: string } | null = null
+  readonly authenticated: Promise<void>
+  readonly synced: Promise<void>
+  private readonly ws: WebSocket
+  private closing = false
+  private awarenessClock = 0
+  private readonly awarenessClientId = Math.floor(Math.random() * 0x7fffffff)
+
+  constructor(private readonly options: LoadClientOptions) {
+    const { dialect, role } = options
+    this.doc = role === 'plain' ? null : new Y.Doc()
+    this.ws = new WebSocket(dialect.url(options.baseUrl, options.room), { perMessageDeflate: false })
+    this.ws.binaryType = 'nodebuffer'
+    let authenticate: () => void = () => {}
+    let markSynced: () => void = () => {}
+    let fail: (error: Error) => void = () => {}
+    this.authenticated = new Promise((resolve, reject) => {
+      authenticate = resolve
+      fail = reject
+    })
+    this.synced = new Promise((resolve, reject) => {
+      markSynced = resolve
+      const previousFail = fail
+      fail = (error) => {
+        previousFail(error)
+        reject(error)
+      }
+    })
+    // Whoever awaits only one of the two promises must not see an unhandled rejection.
+    this.authenticated.catch(() => {})
+    this.synced.catch(() => {})
+
+    this.ws.on('open', () => {
+      for (const frame of dialect.openingFrames(options.room, options.token)) this.ws.send(frame)
+      if (dialect.authenticatedOnOpen) {
+        this.authenticatedAt = now()
+        authenticate()
+      }
+      const step1 = encoding.createEncoder()
+      encoding.writeVarUint(step1, MessageType.sync)
+      syncProtocol.writeSyncStep1(step1, this.doc ?? new Y.Doc())
+      this.send(encoding.toUint8Array(step1))
+    })
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      this.bytesIn += data.byteLength
+      this.messagesIn++
+      const frame = dialect.read(data, isBinary)
+      switch (frame.kind) {
+        case 'authenticated':
+          this.authenticatedAt = now()
+          authenticate()
+          return
+        case 'refused':
+          fail(new Error(`refused: ${frame.reason}`))
+          this.ws.close()
+          return
+        case 'sync':
+          if (this.receiveSync(frame.decoder)) {
+            this.syncedAt = now()
+            markSynced()
+          }
+          return
+        case 'awareness':
+          if (role === 'observer') this.receiveAwareness(frame.decoder)
+          return
+        default:
+      }
+    })
+    this.ws.on('error', (error) => fail(error))
+    this.ws.on('close', (code, reason) => {
+      if (!this.closing) this.closedBy = { code, reason: reason.toString() }
+      fail(new Error(`closed ${code} ${reason.toString()}`))
+    })
+
+    if (role === 'observer' && this.doc) {
+      this.doc.getMap<{ meta?: { sentAt?: number } }>(BOARD_RECORDS_MAP).observe((event) => {
+        if (event.transaction.origin !== LIVE || !options.onShapeLatency) return
+        const arrivedAt = now()
+        for (const key of event.keysChanged) {
+          const sentAt = event.target.get(key)?.meta?.sentAt
+          if (typeof sentAt === 'number') options.onShapeLatency(arrivedAt - sentAt)
+        }
+      })
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN
+  }
+
+  /** Handles a sync message; returns true when it was the server's step 2 (we are synced). */
+  private receiveSync(decoder: decoding.Decoder): boolean {
+    const step = decoding.readVarUint(decoder)
+    if (step === syncProtocol.messageYjsSyncStep1) {
+      const reply = encoding.createEncoder()
+      encoding.writeVarUint(reply, MessageType.sync)
+      if (this.doc) {
+        syncProtocol.readSyncStep1(decoder, reply, this.doc)
+      } else {
+        encoding.writeVarUint(reply, syncProtocol.messageYjsSyncStep2)
+        encoding.writeVarUint8Array(reply, EMPTY_UPDATE)
+      }
+      this.send(encoding.toUint8Array(reply))
+      return false
+    }
+    if (step === syncProtocol.messageYjsSyncStep2) {
+      if (this.doc) Y.applyUpdate(this.doc, decoding.readVarUint8Array(decoder), 'initial sync')
+      return !this.syncedAt
+    }
+    if (step === syncProtocol.messageYjsUpdate) {
+      this.updatesIn++
+      if (this.options.role === 'observer' && this.doc) Y.applyUpdate(this.doc, decoding.readVarUint8Array(decoder), LIVE)
+    }
+    return false
+  }
+
+  /** Reads an awareness update: entries of client id, clock and JSON state. */
+  private receiveAwareness(outer: decoding.Decoder): void {
+    const decoder = decoding.createDecoder(decoding.readVarUint8Array(outer))
+    const arrivedAt = now()
+    const count = decoding.readVarUint(decoder)
+    for (let i = 0; i < count; i++) {
+      const clientId = decoding.readVarUint(decoder)
+      const clock = decoding.readVarUint(decoder)
+      const json = decoding.readVarString(decoder)
+      if (clientId === this.awarenessClientId) continue
+      const previous = this.cursorClocks.get(clientId) ?? -1
+      if (clock <= previous) continue
+      this.cursorClocks.set(clientId, clock)
+      const sentAt = (JSON.parse(json) as CursorState | null)?.cursor?.sentAt
+      if (typeof sentAt === 'number') this.options.onCursorLatency?.(arrivedAt - sentAt)
+    }
+  }
+
+  private send(message: Uint8Array): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(this.options.dialect.frame(this.options.room, message))
+  }
+
+  /** Writes shape records in one transaction and sends the update as a provider would. */
+  writeShapes(ids: string[], n: number): void {
+    if (!this.doc) throw new Error('a plain client cannot write')
+    const doc = this.doc
+    let update: Uint8Array | null = null
+    const capture = (u: Uint8Array) => (update = u)
+    doc.once('update', capture)
+    const sentAt = now()
+    doc.transact(() => {
+      const records = doc.getMap(BOARD_RECORDS_MAP)
+      ids.forEach((id, i) => records.set(id, shapeRecord(id, sentAt, n + i)))
+    })
+    if (!update) return
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.sync)
+    syncProtocol.writeUpdate(encoder, update)
+    this.send(encoding.toUint8Array(encoder))
+  }
+
+  /** Sends this client's cursor as an awareness update carrying its send time. */
+  sendCursor(x: number, y: number): void {
+    const state: CursorState = { cursor: { x, y, sentAt: now() } }
+    const update = encoding.createEncoder()
+    encoding.writeVarUint(update, 1)
+    encoding.writeVarUint(update, this.awarenessClientId)
+    encoding.writeVarUint(update, ++this.awarenessClock)
+    encoding.writeVarString(update, JSON.stringify(state))
+    const message = encoding.createEncoder()
+    encoding.writeVarUint(message, MessageType.awareness)
+    encoding.writeVarUint8Array(message, encoding.toUint8Array(update))
+    this.send(encoding.toUint8Array(message))
+  }
+
+  get cursorClientId(): number {
+    return this.awarenessClientId
+  }
+
+  get lastCursorClock(): number {
+    return this.awarenessClock
+  }
+
+  /** Number of shape records in this client's document. */
+  get shapeCount(): number {
+    return this.doc ? this.doc.getMap(BOARD_RECORDS_MAP).size : 0
+  }
+
+  close(): void {
+    this.closing = true
+    this.ws.close()
+  }
+
+  terminate(): void {
+    this.closing = true
+    this.ws.terminate()
+  }
+}
