@@ -94,6 +94,8 @@ export interface PresenceMessage {
 export interface SavedMessage {
   type: 'saved'
   at: number
+  /** How many sync update / step-2 frames from this socket are now durable (all of them up to this count). */
+  through: number
 }
 
 /** Control frames the server sends. */

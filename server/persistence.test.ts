@@ -8,6 +8,7 @@ import {
   boardRecords,
   createTempDatabase,
   providerClient,
+  savedThrough,
   rawClient,
   shape,
   startServer,
@@ -105,10 +106,13 @@ describe('persistence', () => {
     await waitUntil(() => writer.provider.synced && reader.provider.synced, 'synced')
     for (let i = 0; i < 300; i++) records(writer.doc).set(`shape:${i}`, shape(`shape:${i}`, { i }))
     await waitUntil(() => writer.controls.some((m) => m.type === 'saved'), 'saved frame for the writer')
+    // The provider sent its step 2 and 300 updates: the last saved frame covers all 301.
+    await waitUntil(() => writer.controls.some((m) => m.type === 'saved' && m.through === 301), 'saved through every update')
+    expect(writer.savedStates.at(-1)).toBe(true)
     await waitUntil(async () => records(await storedDoc('storm')).size === 300, 'all 300 stored')
     expect(await countRows('RoomUpdate', 'storm')).toBeLessThan(10)
-    // The reader made no edit, so nothing of its was saved.
-    expect(reader.controls.some((m) => m.type === 'saved')).toBe(false)
+    // The reader made no edit: only its empty step 2 was acknowledged (at once, nothing to store).
+    expect(reader.controls.filter((m) => m.type === 'saved').map((m) => (m.type === 'saved' ? m.through : -1))).toEqual([1])
   })
 
   it('compacts the log into a snapshot and still loads the same document', async () => {
@@ -116,10 +120,10 @@ describe('persistence', () => {
     const writer = connect(server.url, 'compact')
     await waitUntil(() => writer.provider.synced, 'synced')
     for (let i = 0; i < 12; i++) {
-      const saves = writer.controls.filter((m) => m.type === 'saved').length
+      const saves = savedThrough(writer)
       records(writer.doc).set(`shape:${i}`, shape(`shape:${i}`, { i }))
       if (i % 2 === 0) records(writer.doc).delete(`shape:${i - 2}`)
-      await waitUntil(() => writer.controls.filter((m) => m.type === 'saved').length > saves, `batch ${i} saved`)
+      await waitUntil(() => savedThrough(writer) > saves, `batch ${i} saved`)
     }
     await waitUntil(async () => (await countRows('RoomSnapshot', 'compact')) === 1, 'snapshot written')
     expect(await countRows('RoomUpdate', 'compact')).toBeLessThanOrEqual(3)
@@ -247,7 +251,8 @@ describe('durability across restarts (real server process)', () => {
     const group = Array.from({ length: 4 }, (_, i) => connect(proc.url, 'crash', `u${i}`))
     await waitUntil(() => group.every((c) => c.provider.synced), 'synced')
     records(group[0].doc).set('shape:early', shape('shape:early', { saved: true }))
-    await waitUntil(() => group[0].controls.some((m) => m.type === 'saved'), 'early edit saved')
+    // Frame 1 was the provider's step 2; frame 2 the early edit.
+    await waitUntil(() => group[0].controls.some((m) => m.type === 'saved' && m.through >= 2), 'early edit saved')
     // The last window: edited and relayed, but killed before the next persist.
     group.forEach((client, i) => records(client.doc).set(`shape:late-${i}`, shape(`shape:late-${i}`, { i })))
     await waitUntil(() => group.every((c) => records(c.doc).size === 5), 'late edits relayed')

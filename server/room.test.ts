@@ -164,4 +164,20 @@ describe('room (in-memory store)', () => {
     received.destroy()
     room.destroy()
   })
+
+  it('acknowledges every update frame: with its batch, or at once when it changes nothing', async () => {
+    const room = await loadRoom(new MemoryRoomStore())
+    const a = peer('a')
+    room.join(a)
+    const saved = () => a.sent.filter((m): m is string => typeof m === 'string' && m.includes('"saved"')).map((m) => JSON.parse(m).through as number)
+    const edit = editOf('shape:1')
+    room.receive(a, updateFrame(edit))
+    room.receive(a, updateFrame(editOf('shape:2')))
+    await room.flushPendingUpdates()
+    expect(saved()).toEqual([2])
+    // The same update again changes nothing: acknowledged at once.
+    room.receive(a, updateFrame(edit))
+    expect(saved()).toEqual([2, 3])
+    room.destroy()
+  })
 })

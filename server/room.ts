@@ -3,7 +3,7 @@ import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as awarenessProtocol from 'y-protocols/awareness'
-import { Close, MessageType, isSchemaNewer, type CloseReason, type PeerIdentity, type PresenceMessage, type PresencePeer, type Scope } from '../lib/protocol.ts'
+import { Close, MessageType, isSchemaNewer, type CloseReason, type PeerIdentity, type PresenceMessage, type PresencePeer, type SavedMessage, type Scope } from '../lib/protocol.ts'
 import type { RoomStore } from './persistence.ts'
 import { InvalidUpdateError, SERVER_SCHEMA, validateUpdate } from './validation.ts'
 import type { Logger } from './log.ts'
@@ -58,7 +58,12 @@ export class Room {
   readonly awareness = new awarenessProtocol.Awareness(this.doc)
   readonly peers = new Set<RoomPeer>()
   private pending: Uint8Array[] = []
-  private pendingPeers = new Set<RoomPeer>()
+  /** Peers with edits in the pending batch, and how many of their update frames it covers. */
+  private pendingPeers = new Map<RoomPeer, number>()
+  /** The same for the batch being written. */
+  private flushingPeers: Map<RoomPeer, number> | null = null
+  /** Update frames received from each edit peer (the `through` of its `saved` frames). */
+  private readonly updateCounts = new Map<RoomPeer, number>()
   private flushTimer: NodeJS.Timeout | null = null
   private awarenessChanged = new Set<number>()
   private awarenessSenders = new Set<RoomPeer | null>()
@@ -128,6 +133,7 @@ export class Room {
   leave(peer: RoomPeer): void {
     if (!this.peers.delete(peer)) return
     this.pendingPeers.delete(peer)
+    this.updateCounts.delete(peer)
     if (peer.awarenessIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(peer.awarenessIds), null)
     }
@@ -186,7 +192,13 @@ export class Room {
       throw error
     }
     this.docBytes += update.byteLength
+    const count = (this.updateCounts.get(peer) ?? 0) + 1
+    this.updateCounts.set(peer, count)
     Y.applyUpdate(this.doc, update, peer)
+    // Acknowledge every update frame: with the batch that stores it, or at once if it changed nothing.
+    if (this.pendingPeers.has(peer)) this.pendingPeers.set(peer, count)
+    else if (this.flushingPeers?.has(peer)) this.flushingPeers.set(peer, count)
+    else peer.send(savedFrame(count))
   }
 
   /**
@@ -236,7 +248,7 @@ export class Room {
     if (origin instanceof RemoteOrigin) return
     this.link?.publishUpdate(update)
     this.pending.push(update)
-    if (origin && this.peers.has(origin as RoomPeer)) this.pendingPeers.add(origin as RoomPeer)
+    if (origin && this.peers.has(origin as RoomPeer)) this.pendingPeers.set(origin as RoomPeer, this.updateCounts.get(origin as RoomPeer) ?? 0)
     this.scheduleFlush(this.options.persistIntervalMs)
   }
 
@@ -351,14 +363,16 @@ export class Room {
     const peers = this.pendingPeers
     const publishedSeq = this.link?.lastSeq ?? 0
     this.pending = []
-    this.pendingPeers = new Set()
+    this.pendingPeers = new Map()
+    this.flushingPeers = peers
     this.flushing = this.writeBatch(batch, peers, publishedSeq).finally(() => {
       this.flushing = null
+      this.flushingPeers = null
     })
     return this.flushing
   }
 
-  private async writeBatch(batch: Uint8Array[], peers: Set<RoomPeer>, publishedSeq: number): Promise<void> {
+  private async writeBatch(batch: Uint8Array[], peers: Map<RoomPeer, number>, publishedSeq: number): Promise<void> {
     const { store, metrics, log } = this.options
     const started = performance.now()
     try {
@@ -367,7 +381,9 @@ export class Room {
       this.failures++
       metrics.persistFailures.inc()
       this.pending = batch.concat(this.pending)
-      for (const peer of peers) if (this.peers.has(peer)) this.pendingPeers.add(peer)
+      for (const [peer, count] of peers) {
+        if (this.peers.has(peer)) this.pendingPeers.set(peer, Math.max(count, this.pendingPeers.get(peer) ?? 0))
+      }
       const delay = Math.min(this.options.persistIntervalMs * 2 ** this.failures, MAX_RETRY_DELAY_MS)
       log.error({ room: this.id, err: error, attempt: this.failures, retryInMs: delay }, 'persist failed; will retry')
       this.scheduleFlush(delay)
@@ -378,8 +394,7 @@ export class Room {
     this.failures = 0
     this.logLength++
     this.link?.confirmStored(publishedSeq)
-    const saved = JSON.stringify({ type: 'saved', at: Date.now() })
-    for (const peer of peers) if (this.peers.has(peer)) peer.send(saved)
+    for (const [peer, count] of peers) if (this.peers.has(peer)) peer.send(savedFrame(count))
     if (this.logLength > this.options.compactAfterUpdates) await this.compactLog()
     if (this.pending.length > 0) this.scheduleFlush(this.options.persistIntervalMs)
     else if (this.peers.size === 0) queueMicrotask(() => this.options.onIdle(this))
@@ -409,6 +424,11 @@ export class Room {
     this.awareness.destroy()
     this.doc.destroy()
   }
+}
+
+function savedFrame(through: number): string {
+  const saved: SavedMessage = { type: 'saved', at: Date.now(), through }
+  return JSON.stringify(saved)
 }
 
 /** One entry per user: a user with several sockets (tabs, instances) counts them; edit wins over view. */

@@ -144,6 +144,33 @@ describe('document sync', () => {
   })
 })
 
+describe('token refused for good', () => {
+  it('stops reconnecting when the app says the board is gone (4404), and retries when the token is only unavailable', async () => {
+    let requests = 0
+    const gone = connect('gone', {
+      getToken: async () => {
+        requests++
+        throw Object.assign(new Error('HTTP 404'), { permanent: true })
+      },
+    })
+    const closed = await new Promise<{ code: number }>((resolve) => gone.provider.on('closed', (event: { code: number }) => resolve(event)))
+    expect(closed.code).toBe(4404)
+    expect(gone.provider.shouldConnect).toBe(false)
+    expect(requests).toBe(1)
+
+    let attempts = 0
+    const flaky = connect('flaky', {
+      getToken: async () => {
+        attempts++
+        if (attempts < 3) throw new Error('network down')
+        return tokenFor('flaky')
+      },
+    })
+    await waitUntil(() => flaky.provider.synced, 'synced after the token came back')
+    expect(attempts).toBe(3)
+  })
+})
+
 describe('presence heartbeats', () => {
   it('lists the authenticated peers and updates on join and leave', async () => {
     const a = connect('presence', { sub: 'ada', name: 'Ada' })

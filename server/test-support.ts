@@ -225,6 +225,8 @@ export interface ProviderClient {
   doc: Y.Doc
   provider: WebsocketProvider
   controls: ServerControlMessage[]
+  /** What the socket wrapper reported on each `saved` frame: were all sent updates stored? */
+  savedStates: boolean[]
   lastPresence(): PresenceMessage | undefined
   destroy(): void
 }
@@ -236,8 +238,9 @@ export interface ProviderClient {
 export function providerClient(
   url: string,
   room: string,
-  options: { sub?: string; name?: string; scope?: Scope; doc?: Y.Doc; origin?: string } = {},
+  options: { sub?: string; name?: string; scope?: Scope; doc?: Y.Doc; origin?: string; getToken?: () => Promise<string> } = {},
 ): ProviderClient {
+  const savedStates: boolean[] = []
   const doc = options.doc ?? new Y.Doc()
   const controls: ServerControlMessage[] = []
   const origin = options.origin ?? TEST_ORIGIN
@@ -248,8 +251,9 @@ export function providerClient(
   }
   const provider = new WebsocketProvider(url, room, doc, {
     WebSocketPolyfill: createAuthSocketClass({
-      getToken: () => tokenFor(room, { sub: options.sub, name: options.name, scope: options.scope }),
+      getToken: options.getToken ?? (() => tokenFor(room, { sub: options.sub, name: options.name, scope: options.scope })),
       onControl: (message) => controls.push(message),
+      onSaved: (allSentAreStored) => savedStates.push(allSentAreStored),
       WebSocketImpl: NodeSocket as unknown as SocketConstructor,
     }) as unknown as typeof globalThis.WebSocket,
     disableBc: true,
@@ -259,12 +263,18 @@ export function providerClient(
     doc,
     provider,
     controls,
+    savedStates,
     lastPresence: () => controls.filter((m): m is PresenceMessage => m.type === 'presence').at(-1),
     destroy: () => {
       provider.destroy()
       doc.destroy()
     },
   }
+}
+
+/** How many of a client's update frames the server has acknowledged as stored. */
+export function savedThrough(client: ProviderClient): number {
+  return Math.max(0, ...client.controls.map((m) => (m.type === 'saved' ? m.through : 0)))
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   boardRecords,
   createTempDatabase,
   providerClient,
+  savedThrough,
   rawClient,
   shape,
   startServer,
@@ -174,9 +175,9 @@ describe('tldraw schema versions', () => {
   it('records the schema with the document when it compacts', async () => {
     const writer = providerClient(server.url, 'schema', { sub: 'w' })
     for (let i = 0; i < 4; i++) {
-      const saves = writer.controls.filter((m) => m.type === 'saved').length
+      const saves = savedThrough(writer)
       boardRecords(writer.doc).set(`shape:${i}`, shape(`shape:${i}`))
-      await waitUntil(() => writer.controls.filter((m) => m.type === 'saved').length > saves, 'saved')
+      await waitUntil(() => savedThrough(writer) > saves, 'saved')
     }
     await waitUntil(async () => (await server.db.roomSnapshot.findUnique({ where: { roomId: 'schema' } }))?.schemaVersion != null, 'snapshot with schema')
     const snapshot = await server.db.roomSnapshot.findUnique({ where: { roomId: 'schema' } })

@@ -15,10 +15,15 @@ export interface SocketLike {
 export type SocketConstructor = new (url: string, protocols?: string | string[]) => SocketLike
 
 export interface AuthSocketOptions {
-  /** Fetches a fresh room token; called once per (re)connection. */
+  /** Fetches a fresh room token; called once per (re)connection. An error with `permanent: true` stops reconnecting. */
   getToken: () => Promise<string>
   /** Receives the server's text control frames (auth-ok, presence, saved). */
   onControl?: (message: ServerControlMessage) => void
+  /**
+   * Called on each `saved` frame: true when every document update this socket has sent is
+   * durably stored (the frame's `through` covers them all), false while some are still in flight.
+   */
+  onSaved?: (allSentAreStored: boolean) => void
   /** The client's tldraw schema, sent with the auth frame so the server can refuse a newer one. */
   schema?: SerializedSchemaVersions
   /** The WebSocket implementation: the browser's by default, `ws` in Node. */
@@ -27,10 +32,18 @@ export interface AuthSocketOptions {
 
 /** Close code the wrapper uses when it could not get a token; y-websocket reconnects after it. */
 export const TOKEN_UNAVAILABLE_CLOSE = 4000
+/** Close code for a token refused for good (the board is gone): 44xx, so y-websocket stops retrying. */
+export const TOKEN_REFUSED_CLOSE = 4404
 
 // An awareness message listing no clients: it changes nothing but tells the provider the
 // connection is alive, since the provider only counts binary frames as traffic.
 const LIVENESS_FRAME = new Uint8Array([MessageType.awareness, 1, 0]).buffer
+
+/** A y-websocket sync step 2 or update frame: what the server acknowledges with `saved`. */
+function isDocumentUpdate(data: ArrayBufferLike | ArrayBufferView): boolean {
+  const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, Math.min(2, data.byteLength)) : new Uint8Array(data, 0, Math.min(2, data.byteLength))
+  return bytes.length === 2 && bytes[0] === MessageType.sync && (bytes[1] === 1 || bytes[1] === 2)
+}
 
 const CONNECTING = 0
 const OPEN = 1
@@ -63,6 +76,8 @@ export function createAuthSocketClass(options: AuthSocketOptions): SocketConstru
     onclose: SocketLike['onclose'] = null
     onerror: SocketLike['onerror'] = null
     private readonly inner: SocketLike
+    /** Sync step-2 and update frames sent on this socket, as the server counts them. */
+    private updatesSent = 0
 
     constructor(url: string, protocols?: string | string[]) {
       this.inner = new Impl(url, protocols)
@@ -80,8 +95,10 @@ export function createAuthSocketClass(options: AuthSocketOptions): SocketConstru
       let token: string
       try {
         token = await options.getToken()
-      } catch {
-        this.inner.close(TOKEN_UNAVAILABLE_CLOSE, 'token unavailable')
+      } catch (error) {
+        const permanent = (error as { permanent?: unknown } | null)?.permanent === true
+        if (permanent) this.inner.close(TOKEN_REFUSED_CLOSE, 'board not found')
+        else this.inner.close(TOKEN_UNAVAILABLE_CLOSE, 'token unavailable')
         return
       }
       if (this.inner.readyState !== OPEN) return
@@ -95,6 +112,7 @@ export function createAuthSocketClass(options: AuthSocketOptions): SocketConstru
       if (typeof data === 'string') {
         const message = parseServerControl(data)
         if (message) options.onControl?.(message)
+        if (message?.type === 'saved') options.onSaved?.(message.through >= this.updatesSent)
         this.onmessage?.({ data: LIVENESS_FRAME })
         return
       }
@@ -102,7 +120,9 @@ export function createAuthSocketClass(options: AuthSocketOptions): SocketConstru
     }
 
     send(data: ArrayBufferLike | ArrayBufferView | string): void {
-      if (this.readyState === OPEN) this.inner.send(data)
+      if (this.readyState !== OPEN) return
+      if (typeof data !== 'string' && isDocumentUpdate(data)) this.updatesSent++
+      this.inner.send(data)
     }
 
     close(code?: number, reason?: string): void {

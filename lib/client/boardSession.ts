@@ -50,8 +50,12 @@ export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'refused'
 export type SaveState = 'saved' | 'saving'
 
 export class TokenRequestError extends Error {
+  /** The board is gone or the link no longer valid: reconnecting cannot help. */
+  readonly permanent: boolean
+
   constructor(readonly status: number) {
     super(`token request failed with HTTP ${status}`)
+    this.permanent = status === 403 || status === 404
   }
 }
 
@@ -107,7 +111,10 @@ export async function openBoardSession(
   const onControl = (message: ServerControlMessage) => {
     if (message.type === 'auth-ok') connection.set('live')
     else if (message.type === 'presence') peers.set(message.peers)
-    else if (message.type === 'saved') saveState.set('saved')
+  }
+  // "All changes saved" only once the server has stored every update this socket sent.
+  const onSaved = (allSentAreStored: boolean) => {
+    if (allSentAreStored) saveState.set('saved')
   }
   const getToken = async () => {
     if (firstToken && Date.now() - firstToken.at < FIRST_TOKEN_REUSE_MS) {
@@ -134,7 +141,7 @@ export async function openBoardSession(
 
   const doc = new Y.Doc()
   const provider = new WebsocketProvider(first.syncUrl, first.room, doc, {
-    WebSocketPolyfill: createAuthSocketClass({ getToken, onControl, schema: store.schema.serialize() }) as unknown as typeof WebSocket,
+    WebSocketPolyfill: createAuthSocketClass({ getToken, onControl, onSaved, schema: store.schema.serialize() }) as unknown as typeof WebSocket,
     // Cross-tab messages would bypass the server and its read-only check.
     disableBc: true,
     maxBackoffTime: 2_000,
