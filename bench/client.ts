@@ -10,6 +10,7 @@ import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
 import { BOARD_RECORDS_MAP, MessageType } from '../lib/protocol.ts'
+import { geoShapeRecord } from '../lib/shapeRecord.ts'
 
 export interface BenchClientOptions {
   url: string
@@ -23,38 +24,7 @@ export interface BenchClientOptions {
 
 /** A valid tldraw geo shape record (the server validates records) carrying the writer's send time. */
 export function shapeRecord(id: string, sentAt: number, n: number) {
-  return {
-    id,
-    typeName: 'shape',
-    type: 'geo',
-    x: (n * 37) % 1000,
-    y: (n * 53) % 800,
-    rotation: 0,
-    index: 'a1',
-    parentId: 'page:page',
-    isLocked: false,
-    opacity: 1,
-    meta: { sentAt },
-    props: {
-      geo: 'rectangle',
-      w: 120,
-      h: 80,
-      color: 'black',
-      labelColor: 'black',
-      fill: 'none',
-      dash: 'draw',
-      size: 'm',
-      font: 'draw',
-      align: 'middle',
-      verticalAlign: 'middle',
-      growY: 0,
-      url: '',
-      scale: 1,
-      flipX: false,
-      flipY: false,
-      richText: { type: 'doc', content: [] },
-    },
-  }
+  return geoShapeRecord(id, { x: (n * 37) % 1000, y: (n * 53) % 800, meta: { sentAt } })
 }
 
 export class BenchClient {

@@ -16,6 +16,7 @@ import {
   TEST_SECRET,
   boardRecords,
   createTempDatabase,
+  freePort,
   providerClient,
   shape,
   startServerProcess,
@@ -86,14 +87,6 @@ const records = (client: ProviderClient) => boardRecords(client.doc)
 const sameRecords = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort())
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
 
 /** A private redis-server this test may stop and start. */
 async function privateRedis(port: number): Promise<{ process: ChildProcess; stop: () => Promise<void> }> {

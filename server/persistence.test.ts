@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import net from 'node:net'
 import * as Y from 'yjs'
 import { createDatabase } from '../lib/db/client.ts'
 import { PrismaRoomStore, type RoomStore } from './persistence.ts'
@@ -7,6 +6,7 @@ import {
   authedRawClient,
   boardRecords,
   createTempDatabase,
+  freePort,
   providerClient,
   savedThrough,
   rawClient,
@@ -87,14 +87,6 @@ function countRows(table: 'RoomUpdate' | 'RoomSnapshot', roomId: string): Promis
   return withDb((db) => (table === 'RoomUpdate' ? db.roomUpdate.count({ where: { roomId } }) : db.roomSnapshot.count({ where: { roomId } })))
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
 
 const records = (doc: Y.Doc) => boardRecords(doc)
 
@@ -219,7 +211,7 @@ describe('persistence', () => {
     gc!()
     const growth = process.memoryUsage().heapUsed - baseline
     expect(growth).toBeLessThan(8 * 1024 * 1024)
-  })
+  }, 120_000)
 })
 
 describe('durability across restarts (real server process)', () => {

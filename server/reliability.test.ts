@@ -4,7 +4,6 @@
  * CONVERGENCE_ROUNDS (default 6), CONVERGENCE_SEED.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import net from 'node:net'
 import { readFileSync } from 'node:fs'
 import * as Y from 'yjs'
 import { createDatabase } from '../lib/db/client.ts'
@@ -12,6 +11,7 @@ import { PrismaRoomStore } from './persistence.ts'
 import {
   authedRawClient,
   createTempDatabase,
+  freePort,
   boardRecords,
   providerClient,
   shape,
@@ -44,14 +44,6 @@ afterEach(async () => {
   await database.remove()
 })
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
 
 async function serve(port: number, env: Record<string, string> = {}): Promise<ServerProcess> {
   const proc = await startServerProcess({ DATABASE_URL: database.url, SYNC_PORT: String(port), PERSIST_INTERVAL_MS: '200', ...env })

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import net from 'node:net'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
@@ -17,6 +18,7 @@ import pg from 'pg'
 import { createSyncServer, type SyncServer, type SyncServerConfig } from './server.ts'
 import { PrismaRoomStore, type RoomStore } from './persistence.ts'
 import { createLogger } from './log.ts'
+import { geoShapeRecord } from '../lib/shapeRecord.ts'
 import { spawnSyncServer, type SyncServerProcess } from './cluster.ts'
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789'
@@ -309,41 +311,20 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
 
 /** A valid tldraw geo shape record with id `id`; test data goes into `meta`. */
 export function shape(id: string, meta: Record<string, Json> = {}) {
-  return {
-    id,
-    typeName: 'shape',
-    type: 'geo',
-    x: 0,
-    y: 0,
-    rotation: 0,
-    index: 'a1',
-    parentId: 'page:page',
-    isLocked: false,
-    opacity: 1,
-    meta,
-    props: {
-      geo: 'rectangle',
-      w: 100,
-      h: 100,
-      color: 'black',
-      labelColor: 'black',
-      fill: 'none',
-      dash: 'draw',
-      size: 'm',
-      font: 'draw',
-      align: 'middle',
-      verticalAlign: 'middle',
-      growY: 0,
-      url: '',
-      scale: 1,
-      flipX: false,
-      flipY: false,
-      richText: { type: 'doc', content: [] },
-    },
-  }
+  return geoShapeRecord(id, { meta })
 }
 
 export type ShapeRecord = ReturnType<typeof shape>
+
+/** A free TCP port on 127.0.0.1 (for a server that must come back on the same port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
+}
 
 /** The board's records map of a Y.Doc. */
 export function boardRecords(doc: Y.Doc): Y.Map<ShapeRecord> {

@@ -10,6 +10,7 @@ import {
   type TLRecord,
   type TLStore,
 } from 'tldraw'
+import { geoShapeRecord } from '../shapeRecord.ts'
 import * as Y from 'yjs'
 import { bindStoreToYRecords } from './binding.ts'
 
@@ -21,38 +22,7 @@ function seedLikeTheEditor(store: TLStore): void {
 }
 
 function geoShape(id: string, x: number): TLGeoShape {
-  return {
-    id: createShapeId(id),
-    typeName: 'shape',
-    type: 'geo',
-    x,
-    y: 0,
-    rotation: 0,
-    index: 'a1',
-    parentId: PAGE_ID,
-    isLocked: false,
-    opacity: 1,
-    meta: {},
-    props: {
-      geo: 'rectangle',
-      w: 100,
-      h: 80,
-      color: 'black',
-      labelColor: 'black',
-      fill: 'none',
-      dash: 'draw',
-      size: 'm',
-      font: 'draw',
-      align: 'middle',
-      verticalAlign: 'middle',
-      growY: 0,
-      url: '',
-      scale: 1,
-      flipX: false,
-      flipY: false,
-      richText: { type: 'doc', content: [] },
-    },
-  } as unknown as TLGeoShape
+  return geoShapeRecord(createShapeId(id), { x, parentId: PAGE_ID }) as unknown as TLGeoShape
 }
 
 /** A store and a Y.Doc bound to each other, with the default document and page already in place. */
