@@ -106,10 +106,7 @@ export class LoadClient {
           this.ws.close()
           return
         case 'sync':
-          if (this.receiveSync(frame.decoder)) {
-            this.syncedAt = now()
-            markSynced()
-          }
+          if (this.receiveSync(frame.decoder)) markSynced()
           return
         case 'awareness':
           if (role === 'observer') this.receiveAwareness(frame.decoder)
@@ -155,8 +152,11 @@ export class LoadClient {
       return false
     }
     if (step === syncProtocol.messageYjsSyncStep2) {
+      // Synced when the server's answer has arrived; applying it is the client's own work.
+      const first = !this.syncedAt
+      if (first) this.syncedAt = now()
       if (this.doc) Y.applyUpdate(this.doc, decoding.readVarUint8Array(decoder), 'initial sync')
-      return !this.syncedAt
+      return first
     }
     if (step === syncProtocol.messageYjsUpdate) {
       this.updatesIn++

@@ -36,7 +36,7 @@ export interface BenchRun {
   commit: string
   machine: { cpu: string; cores: number; memoryGiB: number; node: string }
   servers: { name: ServerName; label: string }[]
-  scenarios: { id: string; title: string; description: string }[]
+  scenarios: { id: string; title: string; description: string; ranAt?: string }[]
   results: ScenarioResult[]
 }
 
@@ -134,7 +134,7 @@ export function renderMarkdownSection(run: BenchRun, chartFile: string): string 
   const parts = [
     BEGIN_MARKER,
     '',
-    `Run of ${run.finishedAt.slice(0, 16).replace('T', ' ')} UTC on ${run.machine.cores} × ${run.machine.cpu}, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}, commit \`${run.commit}\`${run.smoke ? ' (**smoke run: tiny sizes, figures not meaningful**)' : ''}. Raw figures: \`bench/results/latest.json\`.`,
+    `Last run ${run.finishedAt.slice(0, 16).replace('T', ' ')} UTC on ${run.machine.cores} × ${run.machine.cpu}, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}, commit \`${run.commit}\`${run.smoke ? ' (**smoke run: tiny sizes, figures not meaningful**)' : ''}. Raw figures: \`bench/results/latest.json\`.`,
     '',
     'Ratios divide a server\'s figure by the best peer\'s (the peers being the reference server and both Hocuspocus set-ups): for "lower is better" figures a ratio under ×1.00 beats every peer, for "higher is better" a ratio over ×1.00 does. ⚠ marks lost updates or closed sockets; "generator-bound" marks a run where the load generator used ≥ 0.85 of a core during the measured window, so its latencies describe the generator as much as the server.',
     '',
@@ -142,7 +142,8 @@ export function renderMarkdownSection(run: BenchRun, chartFile: string): string 
     '',
   ]
   for (const scenario of run.scenarios) {
-    parts.push(`### ${scenario.title}`, '', scenario.description, '', scenarioTable(run, scenario.id), '')
+    const ranAt = scenario.ranAt ? ` (run ${scenario.ranAt.slice(0, 16).replace('T', ' ')} UTC)` : ''
+    parts.push(`### ${scenario.title}`, '', `${scenario.description}${ranAt}.`, '', scenarioTable(run, scenario.id), '')
   }
   parts.push(END_MARKER)
   return parts.join('\n')

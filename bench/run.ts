@@ -5,7 +5,7 @@
  *   npm run bench                         full run: bench/results/<time>.json, latest.json, docs/benchmarks.md
  *   npm run bench:smoke                   every scenario for ~2 s with tiny sizes (CI: checks the harness runs)
  *   npm run bench -- --servers whiteboard,hocuspocus --scenarios big-room
- *   npm run bench -- --profile            our server only, in big-room, awareness-storm and idle-capacity,
+ *   npm run bench -- --profile            our server only, in big-room, many-rooms, awareness-storm and idle-capacity,
  *                                         with --cpu-prof and a heap snapshot at the idle peak
  */
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -18,7 +18,7 @@ import { SCENARIOS, type Scenario, type ScenarioContext } from './scenarios.ts'
 import { PEERS_DIR, peersInstalled, ROOT, sampleProcess, SERVER_KINDS, startServer, type RunningServer, type ServerKind, type StartOptions } from './servers.ts'
 import { sleep } from './stats.ts'
 
-const PROFILED_SCENARIOS = ['big-room', 'awareness-storm', 'idle-capacity']
+const PROFILED_SCENARIOS = ['big-room', 'many-rooms', 'awareness-storm', 'idle-capacity']
 const GENERATOR_BOUND_CORES = 0.85
 
 function option(name: string): string | undefined {
@@ -30,7 +30,9 @@ const smoke = process.argv.includes('--smoke')
 const profile = process.argv.includes('--profile')
 const serverFilter = option('--servers')?.split(',') ?? (profile ? ['whiteboard'] : undefined)
 const scenarioFilter = option('--scenarios')?.split(',') ?? (profile ? PROFILED_SCENARIOS : undefined)
-const writeDocs = !smoke && !profile && !serverFilter && !scenarioFilter && !process.argv.includes('--no-docs')
+const fullRun = !serverFilter && !scenarioFilter
+/** A partial run with --update-docs replaces its scenarios' figures in latest.json and the docs. */
+const writeDocs = !smoke && !profile && !process.argv.includes('--no-docs') && (fullRun || process.argv.includes('--update-docs'))
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`)
@@ -199,6 +201,23 @@ function describeResult(result: ScenarioResult): string {
     .join(' | ')
 }
 
+/** The earlier run with this partial run's scenario results put in place of the old ones. */
+function mergeRuns(earlier: BenchRun, partial: BenchRun): BenchRun {
+  const replaced = (result: { scenario: string; server: string }) => partial.results.some((r) => r.scenario === result.scenario && r.server === result.server)
+  const results = earlier.scenarios.flatMap((scenario) => {
+    const fresh = partial.results.filter((result) => result.scenario === scenario.id)
+    const kept = earlier.results.filter((result) => result.scenario === scenario.id && !replaced(result))
+    return earlier.servers.flatMap((server) => [...kept, ...fresh].filter((result) => result.server === server.name))
+  })
+  return {
+    ...earlier,
+    finishedAt: partial.finishedAt,
+    commit: partial.commit === earlier.commit ? earlier.commit : `${earlier.commit}; rerun at ${partial.commit}`,
+    scenarios: earlier.scenarios.map((scenario) => partial.scenarios.find((s) => s.id === scenario.id) ?? scenario),
+    results,
+  }
+}
+
 async function main(): Promise<void> {
   ensurePeersInstalled()
   const kinds = SERVER_KINDS.filter((kind) => !serverFilter || serverFilter.includes(kind.name))
@@ -248,21 +267,23 @@ async function main(): Promise<void> {
     commit: gitCommit(),
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     servers: kinds.map((kind) => ({ name: kind.name, label: kind.label })),
-    scenarios: scenarios.map((scenario) => ({ id: scenario.id, title: scenario.title, description: scenario.describe(smoke) })),
+    scenarios: scenarios.map((scenario) => ({ id: scenario.id, title: scenario.title, description: scenario.describe(smoke), ranAt: new Date().toISOString() })),
     results,
   }
   const json = `${JSON.stringify(run, null, 2)}\n`
+  const latestFile = path.join(ROOT, 'bench/results/latest.json')
   const resultsDir = smoke ? mkdtempSync(path.join(os.tmpdir(), 'wb-bench-smoke-')) : profileDirectory ?? path.join(ROOT, 'bench/results')
   mkdirSync(resultsDir, { recursive: true })
   const file = path.join(resultsDir, smoke || profile ? 'results.json' : `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`)
   writeFileSync(file, json)
   if (writeDocs) {
-    writeFileSync(path.join(resultsDir, 'latest.json'), json)
+    const latest = fullRun || !existsSync(latestFile) ? run : mergeRuns(JSON.parse(readFileSync(latestFile, 'utf8')) as BenchRun, run)
+    writeFileSync(latestFile, `${JSON.stringify(latest, null, 2)}\n`)
     const chart = 'benchmarks-latency.svg'
-    writeFileSync(path.join(ROOT, 'docs', chart), renderLatencySvg(run))
+    writeFileSync(path.join(ROOT, 'docs', chart), renderLatencySvg(latest))
     const docFile = path.join(ROOT, 'docs/benchmarks.md')
     const existing = existsSync(docFile) ? readFileSync(docFile, 'utf8') : null
-    writeFileSync(docFile, mergeIntoDocument(existing, renderMarkdownSection(run, chart), '# Benchmarks\n'))
+    writeFileSync(docFile, mergeIntoDocument(existing, renderMarkdownSection(latest, chart), '# Benchmarks\n'))
     log(`wrote ${path.relative(ROOT, file)}, bench/results/latest.json, docs/benchmarks.md, docs/${chart}`)
   } else {
     log(`wrote ${file}`)

@@ -446,18 +446,16 @@ const persistence: Scenario = {
       context.startMeasuring()
       const allowedDrainMs = durabilityWindowMs(context.kind) + 2_000
       for (const rate of steps) {
-        const tickMs = 10
-        let owed = 0
         const stepStart = Date.now()
         const sentBefore = sent
+        // Paced by elapsed time, not by tick count: timers fire late under load.
         const tick = setInterval(() => {
-          owed += (rate * tickMs) / 1000
-          while (owed >= 1) {
-            owed--
+          const due = sentBefore + Math.floor((rate * (Date.now() - stepStart)) / 1000)
+          while (sent < due) {
             writers[sent % writers.length].writeShapes([`shape:p-${sent}`], sent)
             sent++
           }
-        }, tickMs)
+        }, 5)
         await sleep(stepSeconds * 1000)
         clearInterval(tick)
         const sentPerSecond = Math.round((sent - sentBefore) / ((Date.now() - stepStart) / 1000))
@@ -468,13 +466,14 @@ const persistence: Scenario = {
         const drainMs = drained ? Date.now() - stepEnd : null
         const sustained = drainMs !== null && drainMs <= allowedDrainMs
         stepResults.push({ offered: rate, sentPerSecond, drainMs, sustained })
+        if (sentPerSecond < 0.9 * rate) failures.push(`the generator offered only ${sentPerSecond} of ${rate} upd/s`)
         if (!sustained) break
       }
       context.stopMeasuring()
       const stored = counter?.count() ?? 0
       await waitFor(() => (counter?.count() ?? 0) >= sent, 15_000, 250)
       const finallyStored = counter?.count() ?? stored
-      if (finallyStored < sent) failures.push(`${sent - finallyStored} of ${sent} updates never reached the database`)
+      if (finallyStored < sent) failures.push(`${sent - finallyStored} of ${sent} updates still not in the database 15 s after the last step (backlog)`)
       failures.push(...closedUnexpectedly(writers))
       const best = stepResults.filter((step) => step.sustained).at(-1)
       return {
@@ -482,7 +481,7 @@ const persistence: Scenario = {
         latencyOf: 'n/a (throughput scenario)',
         delivered: finallyStored,
         expected: sent,
-        headline: { label: 'sustained updates/s into SQLite', value: best ? Math.min(best.offered, best.sentPerSecond) : 0, unit: 'upd/s', better: 'higher' },
+        headline: { label: 'sustained updates/s into SQLite', value: best ? best.sentPerSecond : 0, unit: 'upd/s', better: 'higher' },
         extra: {
           steps: stepResults.map((step) => `${step.offered}/s (sent ${step.sentPerSecond}/s): ${step.drainMs === null ? 'backlog not drained' : `drained ${step.drainMs} ms after`}${step.sustained ? '' : ' ✗'}`).join('; '),
           durabilityWindowMs: durabilityWindowMs(context.kind),
