@@ -2,12 +2,15 @@ import { NextResponse, type NextRequest } from 'next/server'
 import { findBoardByLink, newBoardId } from '../../_server/boards.ts'
 import { database } from '../../_server/db.ts'
 import { MAX_ASSET_BYTES, sniffImageType } from '../../_server/images.ts'
+import { rateLimited } from '../../_server/rateLimit.ts'
 
 /**
  * POST /api/assets (multipart: `file`, `board` = the edit id): stores an image for a board and
  * answers its URL. View-only links cannot upload: they do not know the edit id.
  */
 export async function POST(request: NextRequest) {
+  const limited = rateLimited(request, 'upload')
+  if (limited) return limited
   const declaredLength = Number(request.headers.get('content-length') ?? 0)
   if (declaredLength > MAX_ASSET_BYTES + 64 * 1024) return NextResponse.json({ error: 'file too large' }, { status: 413 })
   const form = await request.formData().catch(() => null)

@@ -5,6 +5,7 @@ import { authSecret } from '../../_server/authSecret.ts'
 import { findBoardByLink } from '../../_server/boards.ts'
 import { GUEST_COOKIE, guestCookie, newGuestId, readGuestCookie } from '../../_server/guest.ts'
 import { publicSyncUrl } from '../../_server/syncUrl.ts'
+import { rateLimited } from '../../_server/rateLimit.ts'
 
 /** Room tokens are short-lived: the browser fetches a fresh one for every (re)connection. */
 const TOKEN_TTL_SECONDS = 120
@@ -21,6 +22,8 @@ const tokenRequest = z.object({
 
 /** POST /api/token {link, id, name, color}: a room token for the board the link points at. */
 export async function POST(request: NextRequest) {
+  const limited = rateLimited(request, 'token')
+  if (limited) return limited
   const parsed = tokenRequest.safeParse(await request.json().catch(() => null))
   if (!parsed.success) return NextResponse.json({ error: 'invalid request' }, { status: 400 })
   const { link, id, name, color } = parsed.data

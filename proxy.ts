@@ -1,0 +1,39 @@
+import { NextResponse, type NextRequest } from 'next/server'
+import { publicSyncUrl } from './app/_server/syncUrl.ts'
+
+/**
+ * Security headers on every page and API answer: a Content-Security-Policy that lets the page
+ * talk only to the app itself and its sync server, refuses framing, and the usual hardening.
+ */
+export function proxy(request: NextRequest) {
+  const sync = new URL(publicSyncUrl(request))
+  const syncOrigin = `${sync.protocol}//${sync.host}`
+  const development = process.env.NODE_ENV !== 'production'
+  const policy = [
+    "default-src 'self'",
+    // Next's hydration data is inline; development adds eval for fast refresh.
+    `script-src 'self' 'unsafe-inline'${development ? " 'unsafe-eval'" : ''}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "media-src 'self' data: blob:",
+    "worker-src 'self' blob:",
+    `connect-src 'self' data: blob: ${syncOrigin}${development ? ' ws: wss:' : ''}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ')
+  const response = NextResponse.next()
+  response.headers.set('content-security-policy', policy)
+  response.headers.set('x-content-type-options', 'nosniff')
+  response.headers.set('referrer-policy', 'same-origin')
+  response.headers.set('x-frame-options', 'DENY')
+  response.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=()')
+  return response
+}
+
+export const config = {
+  // Static files and tldraw's self-hosted assets need no policy of their own.
+  matcher: ['/((?!_next/static|_next/image|tldraw/).*)'],
+}
