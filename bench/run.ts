@@ -100,6 +100,9 @@ async function runOne(scenario: Scenario, session: ServerSession): Promise<Scena
       await session.server.stop()
       session.server = await startServer(kind, session.options)
     },
+    async atPeak() {
+      if (session.options.heapSnapshotOnSignal) await writeHeapSnapshot(session.server)
+    },
     startMeasuring() {
       loop.reset()
       loop.enable()
@@ -133,7 +136,6 @@ async function runOne(scenario: Scenario, session: ServerSession): Promise<Scena
         timer = setTimeout(() => reject(new Error(`scenario did not finish within ${timeoutMs / 1000} s`)), timeoutMs)
       }),
     ])
-    if (session.options.heapSnapshotOnSignal) await writeHeapSnapshot(session.server)
     return { ...base, ...outcome, ...measured }
   } catch (error) {
     return { ...base, ...measured, error: error instanceof Error ? error.message : String(error) }
@@ -156,6 +158,16 @@ function skippedResult(scenario: Scenario, kind: ServerKind): ScenarioResult {
   }
 }
 
+async function serverAnswers(server: RunningServer): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${server.port}/healthz`, { signal: AbortSignal.timeout(60_000) })
+    await response.arrayBuffer()
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** Asks the server (started with --heapsnapshot-signal) for a heap snapshot and waits until it is written. */
 async function writeHeapSnapshot(server: RunningServer): Promise<void> {
   const before = new Set(readdirSync(server.cwd))
@@ -163,13 +175,8 @@ async function writeHeapSnapshot(server: RunningServer): Promise<void> {
   const deadline = Date.now() + 120_000
   while (Date.now() < deadline) {
     const file = readdirSync(server.cwd).find((name) => name.endsWith('.heapsnapshot') && !before.has(name))
-    if (file && profileDirectory) {
-      const size = () => readFileSync(path.join(server.cwd, file)).byteLength
-      let last = -1
-      while (size() !== last) {
-        last = size()
-        await sleep(1_000)
-      }
+    // The server is blocked while it writes the snapshot: once it answers HTTP again, the file is complete.
+    if (file && profileDirectory && (await serverAnswers(server))) {
       const target = path.join(profileDirectory, 'idle-capacity', file)
       mkdirSync(path.dirname(target), { recursive: true })
       writeFileSync(target, readFileSync(path.join(server.cwd, file)))

@@ -20,6 +20,8 @@ export interface ScenarioContext {
   startMeasuring(): void
   /** Ends the measured window. */
   stopMeasuring(): void
+  /** Called while the load is still applied (profiling takes a heap snapshot here). */
+  atPeak(): Promise<void>
 }
 
 export interface Headline {
@@ -337,6 +339,7 @@ const idleCapacity: Scenario = {
         await sleep(250)
       }
       context.stopMeasuring()
+      await context.atPeak()
       // The later half of the hold: after the connect burst's garbage had a chance to be collected.
       const settled = samples.slice(Math.floor(samples.length / 2))
       const heldRss = settled.reduce((a, b) => a + b, 0) / settled.length
