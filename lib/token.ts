@@ -30,8 +30,16 @@ const DEFAULT_COLOR = '#1f77b4'
 const MAX_NAME_LENGTH = 64
 const COLOR_PATTERN = /^#[0-9a-fA-F]{6}$/
 
+const keys = new Map<string, Uint8Array>()
+
+/** One key object per secret: jose caches the imported WebCrypto key per object. */
 function secretKey(secret: string): Uint8Array {
-  return new TextEncoder().encode(secret)
+  let key = keys.get(secret)
+  if (!key) {
+    key = new TextEncoder().encode(secret)
+    keys.set(secret, key)
+  }
+  return key
 }
 
 /** Signs a short-lived room token (HS256 with AUTH_SECRET). */

@@ -52,7 +52,7 @@ export class Connection implements RoomPeer {
   private queuedBytes = 0
   private room: Room | null = null
   private readonly authTimer: NodeJS.Timeout
-  private readonly log: Logger
+  private childLog: Logger | null = null
   private readonly messageBudget: TokenBucket
   private readonly byteBudget: TokenBucket
 
@@ -61,7 +61,6 @@ export class Connection implements RoomPeer {
     readonly roomId: string,
     private readonly context: ConnectionContext,
   ) {
-    this.log = context.log.child({ room: roomId, conn: this.id })
     this.authTimer = setTimeout(() => this.close(Close.authTimeout), context.authTimeoutMs)
     this.messageBudget = new TokenBucket(context.rateMessagesPerSec, 2 * context.rateMessagesPerSec)
     // The byte burst holds at least one largest frame (a first sync of a big board).
@@ -76,6 +75,12 @@ export class Connection implements RoomPeer {
       const code = (error as { code?: string }).code
       this.log.info({ err: error.message, code }, 'socket error')
     })
+  }
+
+  /** A logger with this socket's room and id, made on first use: most sockets never log. */
+  private get log(): Logger {
+    this.childLog ??= this.context.log.child({ room: this.roomId, conn: this.id })
+    return this.childLog
   }
 
   get isLive(): boolean {
@@ -211,7 +216,7 @@ export class Connection implements RoomPeer {
     this.send(JSON.stringify(authOk))
     this.room = room
     this.state = 'live'
-    this.log.info({ user: this.user.id, scope: this.scope }, 'joined')
+    this.log.debug({ user: this.user.id, scope: this.scope }, 'joined')
     room.join(this)
     const queued = this.queue
     this.queue = []
