@@ -7,9 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import net from 'node:net'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import * as Y from 'yjs'
-import { createDatabase } from '../lib/db/client.ts'
-import { PrismaRoomStore } from './persistence.ts'
 import { startCluster, type Cluster } from './cluster.ts'
 import {
   TEST_ORIGIN,
@@ -19,6 +16,7 @@ import {
   freePort,
   providerClient,
   shape,
+  storedDoc,
   startServerProcess,
   waitUntil,
   type ProviderClient,
@@ -72,15 +70,7 @@ function connect(port: number, room: string, sub: string): ProviderClient {
 }
 
 async function storedRecords(databaseUrl: string, room: string): Promise<Record<string, unknown>> {
-  const db = createDatabase(databaseUrl)
-  try {
-    const stored = await new PrismaRoomStore(db, 'postgresql').load(room)
-    const doc = new Y.Doc()
-    for (const update of stored.updates) Y.applyUpdate(doc, update)
-    return boardRecords(doc).toJSON()
-  } finally {
-    await db.$disconnect()
-  }
+  return boardRecords(await storedDoc(databaseUrl, room)).toJSON()
 }
 
 const records = (client: ProviderClient) => boardRecords(client.doc)

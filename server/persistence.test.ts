@@ -11,6 +11,7 @@ import {
   savedThrough,
   rawClient,
   shape,
+  storedDoc,
   startServer,
   startServerProcess,
   tokenFor,
@@ -60,18 +61,6 @@ function connect(url: string, room: string, sub = 'u'): ProviderClient {
   return client
 }
 
-/** The document as the database holds it (snapshot + log), read through a fresh store. */
-async function storedDoc(room: string): Promise<Y.Doc> {
-  const db = createDatabase(database.url)
-  try {
-    const stored = await new PrismaRoomStore(db).load(room)
-    const doc = new Y.Doc()
-    for (const update of stored.updates) Y.applyUpdate(doc, update)
-    return doc
-  } finally {
-    await db.$disconnect()
-  }
-}
 
 /** Runs one query on a separate connection (SQLite or PostgreSQL alike). */
 async function withDb<T>(use: (db: ReturnType<typeof createDatabase>) => Promise<T>): Promise<T> {
@@ -101,7 +90,7 @@ describe('persistence', () => {
     // The provider sent its step 2 and 300 updates: the last saved frame covers all 301.
     await waitUntil(() => writer.controls.some((m) => m.type === 'saved' && m.through === 301), 'saved through every update')
     expect(writer.savedStates.at(-1)).toBe(true)
-    await waitUntil(async () => records(await storedDoc('storm')).size === 300, 'all 300 stored')
+    await waitUntil(async () => records(await storedDoc(database.url, 'storm')).size === 300, 'all 300 stored')
     expect(await countRows('RoomUpdate', 'storm')).toBeLessThan(10)
     // The reader made no edit: only its empty step 2 was acknowledged (at once, nothing to store).
     expect(reader.controls.filter((m) => m.type === 'saved').map((m) => (m.type === 'saved' ? m.through : -1))).toEqual([1])
@@ -119,7 +108,7 @@ describe('persistence', () => {
     }
     await waitUntil(async () => (await countRows('RoomSnapshot', 'compact')) === 1, 'snapshot written')
     expect(await countRows('RoomUpdate', 'compact')).toBeLessThanOrEqual(3)
-    const stored = await storedDoc('compact')
+    const stored = await storedDoc(database.url, 'compact')
     expect(records(stored).toJSON()).toEqual(records(writer.doc).toJSON())
     writer.destroy()
     await waitUntil(() => server.server.rooms.size === 0, 'room evicted')
@@ -154,7 +143,7 @@ describe('persistence', () => {
     for (const client of group) client.destroy()
     // The persist interval is long: eviction itself must flush the pending write.
     await waitUntil(() => server.server.rooms.size === 0, 'room evicted')
-    expect(records(await storedDoc('evict')).has('shape:last')).toBe(true)
+    expect(records(await storedDoc(database.url, 'evict')).has('shape:last')).toBe(true)
     await db.$disconnect()
   })
 
@@ -188,7 +177,7 @@ describe('persistence', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text()
     expect(metrics).toMatch(/sync_persist_failures_total [1-9]/)
     await withDb((db) => db.$executeRawUnsafe('ALTER TABLE "RoomUpdate_offline" RENAME TO "RoomUpdate"'))
-    await waitUntil(async () => records(await storedDoc('outage')).has('shape:during-outage'), 'stored after recovery', 20_000)
+    await waitUntil(async () => records(await storedDoc(database.url, 'outage')).has('shape:during-outage'), 'stored after recovery', 20_000)
     await waitUntil(async () => (await fetch(health)).status === 200, 'healthz back to 200')
   })
 
@@ -250,15 +239,15 @@ describe('durability across restarts (real server process)', () => {
     await waitUntil(() => group.every((c) => records(c.doc).size === 5), 'late edits relayed')
     proc.child.kill('SIGKILL')
     await proc.exited
-    const afterCrash = records(await storedDoc('crash'))
+    const afterCrash = records(await storedDoc(database.url, 'crash'))
     expect(afterCrash.has('shape:early')).toBe(true)
     const missing = group.map((_, i) => `shape:late-${i}`).filter((key) => !afterCrash.has(key))
     expect(missing.length).toBeGreaterThan(0)
 
     await asProcess({ SYNC_PORT: port, PERSIST_INTERVAL_MS: '300' })
     await waitUntil(() => group.every((c) => c.provider.synced && c.provider.wsconnected), 'clients reconnected', 15_000)
-    await waitUntil(async () => records(await storedDoc('crash')).size === 5, 'database holds every edit', 15_000)
-    expect(records(await storedDoc('crash')).toJSON()).toEqual(records(group[0].doc).toJSON())
+    await waitUntil(async () => records(await storedDoc(database.url, 'crash')).size === 5, 'database holds every edit', 15_000)
+    expect(records(await storedDoc(database.url, 'crash')).toJSON()).toEqual(records(group[0].doc).toJSON())
   })
 
   it('refuses to start with a bad variable, naming it', async () => {

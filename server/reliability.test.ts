@@ -5,9 +5,6 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import * as Y from 'yjs'
-import { createDatabase } from '../lib/db/client.ts'
-import { PrismaRoomStore } from './persistence.ts'
 import {
   authedRawClient,
   createTempDatabase,
@@ -15,6 +12,7 @@ import {
   boardRecords,
   providerClient,
   shape,
+  storedDoc,
   startServerProcess,
   tokenFor,
   waitUntil,
@@ -57,15 +55,7 @@ async function kill(proc: ServerProcess): Promise<void> {
 }
 
 async function storedRecords(room: string): Promise<Record<string, unknown>> {
-  const db = createDatabase(database.url)
-  try {
-    const stored = await new PrismaRoomStore(db).load(room)
-    const doc = new Y.Doc()
-    for (const update of stored.updates) Y.applyUpdate(doc, update)
-    return boardRecords(doc).toJSON()
-  } finally {
-    await db.$disconnect()
-  }
+  return boardRecords(await storedDoc(database.url, room)).toJSON()
 }
 
 /** CPU seconds and RSS of a process, from /proc. */

@@ -316,6 +316,19 @@ export function shape(id: string, meta: Record<string, Json> = {}) {
 
 export type ShapeRecord = ReturnType<typeof shape>
 
+/** The document as the database holds it (snapshot + log), read through a fresh store. */
+export async function storedDoc(databaseUrl: string, room: string): Promise<Y.Doc> {
+  const db = createDatabase(databaseUrl)
+  try {
+    const stored = await new PrismaRoomStore(db, providerOf(databaseUrl)).load(room)
+    const doc = new Y.Doc()
+    for (const update of stored.updates) Y.applyUpdate(doc, update)
+    return doc
+  } finally {
+    await db.$disconnect()
+  }
+}
+
 /** A free TCP port on 127.0.0.1 (for a server that must come back on the same port). */
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
