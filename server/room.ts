@@ -176,9 +176,8 @@ export class Room {
     if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {
       throw new CloseError(Close.malformed)
     }
+    // Both paths below decode the whole update before anything is applied (a malformed one throws: 1002).
     const update = decoding.readVarUint8Array(decoder)
-    // Decode the whole update before applying it, so a malformed one cannot half-apply.
-    Y.encodeStateVectorFromUpdate(update)
     if (peer.scope === 'view') {
       // A view-only peer's step 2 is normal as long as it carries nothing the room lacks.
       if (!Y.snapshotContainsUpdate(Y.snapshot(this.doc), update)) throw new CloseError(Close.readOnly)
