@@ -17,7 +17,10 @@ test('three people drawing at once end with the same shapes and properties', asy
   // One shape is also moved by two people at once: the last write wins everywhere.
   await Promise.all(
     people.slice(0, 2).map(({ page }, who) =>
-      page.evaluate((x) => window.editor!.updateShape({ id: 'shape:p2-0' as never, type: 'geo', x }), 700 + who),
+      page.evaluate((x) => {
+        // A block body: the editor's chainable methods return the editor, which Playwright cannot serialise.
+        window.editor!.updateShape({ id: 'shape:p2-0' as never, type: 'geo', x })
+      }, 700 + who),
     ),
   )
 

@@ -31,7 +31,9 @@ test('a rectangle drawn by A appears for B; B moves it and A sees it; A deletes 
   await expect.poll(async () => (await shapesOn(a.page))[0]).toMatchObject({ id: drawn.id, x: moved.x, y: moved.y })
 
   // A selects it and deletes it with the keyboard.
-  await a.page.evaluate((id) => window.editor!.select(id as never), drawn.id)
+  await a.page.evaluate((id) => {
+    window.editor!.select(id as never)
+  }, drawn.id)
   await a.page.keyboard.press('Delete')
   await expect.poll(() => shapesOn(a.page)).toEqual([])
   await expect.poll(() => shapesOn(b.page)).toEqual([])

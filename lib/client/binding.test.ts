@@ -44,6 +44,22 @@ function applyAsRemotePeer(doc: Y.Doc, change: (remoteRecords: Y.Map<TLRecord>) 
   Y.applyUpdate(doc, Y.encodeStateAsUpdate(remote, before), 'remote-peer')
 }
 
+/**
+ * Makes tldraw deliver store changes to listeners on the next animation frame, as in a browser
+ * (under NODE_ENV=test it delivers them at once); frames never run on their own, and the
+ * returned function puts the test-mode behaviour back.
+ */
+function deliverChangesOnNextFrame(): () => void {
+  const globals = globalThis as { __FORCE_RAF_IN_TESTS__?: boolean; requestAnimationFrame?: unknown }
+  const previous = globals.requestAnimationFrame
+  globals.__FORCE_RAF_IN_TESTS__ = true
+  globals.requestAnimationFrame = () => 0
+  return () => {
+    delete globals.__FORCE_RAF_IN_TESTS__
+    globals.requestAnimationFrame = previous
+  }
+}
+
 describe('bindStoreToYRecords', () => {
   it('loads records that are already in the map', () => {
     const doc = new Y.Doc()
@@ -153,6 +169,33 @@ describe('bindStoreToYRecords', () => {
     expect(yRecords.size).toBe(0)
     applyAsRemotePeer(doc, (records) => records.set(createShapeId('seen'), geoShape('seen', 0)))
     expect(store.has(createShapeId('seen'))).toBe(true)
+  })
+
+  it('a local change still waiting for its frame never overwrites a newer remote value with a stale copy', () => {
+    const restore = deliverChangesOnNextFrame()
+    try {
+      const { doc, yRecords, store } = boundPair()
+      const moved = geoShape('moved', 0)
+      const deleted = geoShape('deleted', 0)
+      store.put([moved, deleted])
+      store._flushHistory()
+
+      // The user moves one shape and deletes the other; before the frame that hands these changes
+      // to the binding, a peer's edits of both shapes arrive.
+      store.update(moved.id, (record) => ({ ...record, x: 700 }))
+      store.remove([deleted.id])
+      applyAsRemotePeer(doc, (records) => {
+        records.set(moved.id, { ...moved, x: 701 })
+        records.set(deleted.id, { ...deleted, x: 5 })
+      })
+      store._flushHistory()
+
+      for (const id of [moved.id, deleted.id]) {
+        expect(yRecords.get(id) ?? null).toEqual(store.get(id) ?? null)
+      }
+    } finally {
+      restore()
+    }
   })
 
   it('stops mirroring once disposed', () => {

@@ -75,10 +75,16 @@ export function bindStoreToYRecords(store: TLStore, yRecords: Y.Map<TLRecord>, o
     ? () => {}
     : store.listen(
         ({ changes }) => {
+          // tldraw hands changes to listeners on the next animation frame, so a remote value may
+          // have reached the store since the change was made: write what the store holds now, not
+          // the change's own copy, or the map would get a stale value the store no longer shows.
+          const ids = [...Object.keys(changes.added), ...Object.keys(changes.updated), ...Object.keys(changes.removed)] as TLRecord['id'][]
           doc.transact(() => {
-            for (const record of Object.values(changes.added)) yRecords.set(record.id, record)
-            for (const [, record] of Object.values(changes.updated)) yRecords.set(record.id, record)
-            for (const record of Object.values(changes.removed)) yRecords.delete(record.id)
+            for (const id of ids) {
+              const current = store.get(id)
+              if (current) yRecords.set(id, current)
+              else if (yRecords.has(id)) yRecords.delete(id)
+            }
           }, LOCAL_STORE_ORIGIN)
         },
         { source: 'user', scope: 'document' },
