@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { createDatabase } from '../lib/db/client.ts'
+import { createDatabase, providerOf } from '../lib/db/client.ts'
 import { PrismaRoomStore, type RoomStore } from './persistence.ts'
 import {
   authedRawClient,
@@ -96,6 +96,35 @@ describe('persistence', () => {
     expect(reader.controls.filter((m) => m.type === 'saved').map((m) => (m.type === 'saved' ? m.through : -1))).toEqual([1])
   })
 
+  it('writes the appends of many rooms made in one turn as one statement; a bad row holds back no other room', async () => {
+    await withDb(async (db) => {
+      const store = new PrismaRoomStore(db, providerOf(database.url))
+      let statements = 0
+      const execute = db.$executeRawUnsafe.bind(db)
+      db.$executeRawUnsafe = ((query: string, ...values: unknown[]) => {
+        statements++
+        return execute(query, ...values)
+      }) as typeof db.$executeRawUnsafe
+      const rooms = Array.from({ length: 20 }, (_, i) => `group-${i}`)
+      for (const room of rooms) await store.load(room)
+      const updateFor = (room: string) => {
+        const doc = new Y.Doc()
+        records(doc).set(`shape:${room}`, shape(`shape:${room}`, { room }))
+        return Y.encodeStateAsUpdate(doc)
+      }
+
+      await Promise.all(rooms.map((room) => store.append(room, updateFor(room))))
+      expect(statements).toBe(1)
+      for (const room of rooms) expect(records(await storedDoc(database.url, room)).has(`shape:${room}`)).toBe(true)
+
+      // A room whose row is gone (foreign key) fails alone; the rooms queued with it are stored.
+      const outcomes = await Promise.allSettled(['group-0', 'no-such-room', 'group-1'].map((room) => store.append(room, updateFor(`${room}-again`))))
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+      expect(records(await storedDoc(database.url, 'group-1')).has('shape:group-1-again')).toBe(true)
+      expect(await countRows('RoomUpdate', 'no-such-room')).toBe(0)
+    })
+  })
+
   it('compacts the log into a snapshot and still loads the same document', async () => {
     const server = await inProcess({ persistIntervalMs: 5, compactAfterUpdates: 3 })
     const writer = connect(server.url, 'compact')
@@ -119,7 +148,7 @@ describe('persistence', () => {
 
   it('loads a room once for concurrent first joins and evicts it after the last leaves, flushed', async () => {
     const db = createDatabase(database.url)
-    const prismaStore = new PrismaRoomStore(db)
+    const prismaStore = new PrismaRoomStore(db, providerOf(database.url))
     let loads = 0
     const countingStore: RoomStore = {
       load: (id) => {

@@ -248,7 +248,7 @@ export class Room {
     this.link?.publishUpdate(update)
     this.pending.push(update)
     if (origin && this.peers.has(origin as RoomPeer)) this.pendingPeers.set(origin as RoomPeer, this.updateCounts.get(origin as RoomPeer) ?? 0)
-    this.scheduleFlush(this.options.persistIntervalMs)
+    this.scheduleFlush()
   }
 
   private relayAwarenessUpdate = (
@@ -330,7 +330,7 @@ export class Room {
   /** Stores updates that another instance relayed but died before storing. */
   adoptUpdates(updates: Uint8Array[]): void {
     this.pending.push(...updates)
-    this.scheduleFlush(this.options.persistIntervalMs)
+    this.scheduleFlush()
   }
 
   /** Removes the cursors of a vanished instance's clients. */
@@ -339,12 +339,19 @@ export class Room {
     if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, null)
   }
 
-  private scheduleFlush(delayMs: number): void {
+  /**
+   * Flushes at the next multiple of the persist interval (or after a retry's back-off): every
+   * room's timer falls on the same shared grid, so the store can write all rooms' batches in one
+   * statement, and no update waits longer than one interval.
+   */
+  private scheduleFlush(backOffMs?: number): void {
     if (this.flushTimer || this.destroyed) return
+    const interval = this.options.persistIntervalMs
+    const delay = backOffMs ?? interval - (Date.now() % interval)
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null
       void this.flushPendingUpdates()
-    }, delayMs)
+    }, delay)
   }
 
   /**
@@ -395,7 +402,7 @@ export class Room {
     this.link?.confirmStored(publishedSeq)
     for (const [peer, count] of peers) if (this.peers.has(peer)) peer.send(savedFrame(count))
     if (this.logLength > this.options.compactAfterUpdates) await this.compactLog()
-    if (this.pending.length > 0) this.scheduleFlush(this.options.persistIntervalMs)
+    if (this.pending.length > 0) this.scheduleFlush()
     else if (this.peers.size === 0) queueMicrotask(() => this.options.onIdle(this))
   }
 

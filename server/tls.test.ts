@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import https from 'node:https'
 import path from 'node:path'
 import WebSocket from 'ws'
-import { createDatabase } from '../lib/db/client.ts'
+import { createDatabase, providerOf } from '../lib/db/client.ts'
 import { createLogger } from './log.ts'
 import { PrismaRoomStore } from './persistence.ts'
 import { createSyncServer, type SyncServer } from './server.ts'
@@ -48,7 +48,7 @@ describe('transport security', () => {
     cleanups.push(database.remove)
     const { certFile, keyFile } = selfSignedCertificate(database.dir)
     const db = createDatabase(database.url)
-    const server: SyncServer = createSyncServer(testConfig(), new PrismaRoomStore(db), createLogger('silent'), {
+    const server: SyncServer = createSyncServer(testConfig(), new PrismaRoomStore(db, providerOf(database.url)), createLogger('silent'), {
       tls: { cert: readFileSync(certFile), key: readFileSync(keyFile) },
     })
     const port = await server.listen()
