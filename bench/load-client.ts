@@ -159,6 +159,11 @@ export class LoadClient {
       return first
     }
     if (step === syncProtocol.messageYjsUpdate) {
+      // Before the step 2, updates are the first parts of a large initial sync (our server splits it).
+      if (!this.syncedAt) {
+        if (this.doc) Y.applyUpdate(this.doc, decoding.readVarUint8Array(decoder), 'initial sync')
+        return false
+      }
       this.updatesIn++
       if (this.options.role === 'observer' && this.doc) Y.applyUpdate(this.doc, decoding.readVarUint8Array(decoder), LIVE)
     }

@@ -6,6 +6,7 @@ import { createLogger } from './log.ts'
 import { PrismaRoomStore } from './persistence.ts'
 import { createSyncServer } from './server.ts'
 import { RedisPubSub } from './fanout.ts'
+import { warmUp } from './warmUp.ts'
 
 // Development settings (AUTH_SECRET) live in .env.local, written by `npm run setup`.
 if (existsSync('.env.local')) process.loadEnvFile('.env.local')
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   const applied = await migrateDatabase(config.databaseUrl)
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated')
   const store = new PrismaRoomStore(createDatabase(config.databaseUrl), providerOf(config.databaseUrl))
+  await warmUp(store)
   const tls = config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined
   let pubsub: RedisPubSub | undefined
   if (config.redisUrl) {

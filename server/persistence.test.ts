@@ -107,6 +107,7 @@ describe('persistence', () => {
       }) as typeof db.$executeRawUnsafe
       const rooms = Array.from({ length: 20 }, (_, i) => `group-${i}`)
       for (const room of rooms) await store.load(room)
+      statements = 0
       const updateFor = (room: string) => {
         const doc = new Y.Doc()
         records(doc).set(`shape:${room}`, shape(`shape:${room}`, { room }))

@@ -10,6 +10,7 @@ import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
 import type { PubSub } from './fanout.ts'
 import { RemoteOrigin, RoomLink } from './roomLink.ts'
+import { SYNC_PART_BYTES, splitUpdate } from './syncParts.ts'
 
 /** A connection as the room sees it: the room never touches the socket library. */
 export interface RoomPeer {
@@ -73,6 +74,10 @@ export class Room {
   private flushing: Promise<void> | null = null
   private failures = 0
   private logLength: number
+  /** The stored snapshot the room was loaded from, while no edit has changed the document since. */
+  private loadedSnapshot: Uint8Array | null
+  /** The whole document as the sync messages a new client gets, while no edit has changed it since. */
+  private wholeDocumentMessages: Uint8Array[] | null = null
   /** Upper bound of the document's encoded size: what was loaded plus every update applied since. */
   private docBytes = 0
   /** Which peer (or other instance) announced each awareness client id: nobody else can overwrite it. */
@@ -87,6 +92,7 @@ export class Room {
     private readonly options: RoomOptions,
   ) {
     this.logLength = stored.logLength
+    this.loadedSnapshot = stored.updates.length === 1 ? stored.updates[0] : null
     this.awareness.setLocalState(null)
     Y.transact(this.doc, () => {
       for (const update of stored.updates) {
@@ -165,12 +171,7 @@ export class Room {
   private receiveSync(peer: RoomPeer, decoder: decoding.Decoder): void {
     const step = decoding.readVarUint(decoder)
     if (step === syncProtocol.messageYjsSyncStep1) {
-      const stateVector = decoding.readVarUint8Array(decoder)
-      const reply = encoding.createEncoder()
-      encoding.writeVarUint(reply, MessageType.sync)
-      encoding.writeVarUint(reply, syncProtocol.messageYjsSyncStep2)
-      encoding.writeVarUint8Array(reply, Y.encodeStateAsUpdate(this.doc, stateVector))
-      peer.send(encoding.toUint8Array(reply))
+      this.sendMissing(peer, decoding.readVarUint8Array(decoder))
       return
     }
     if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {
@@ -198,6 +199,21 @@ export class Room {
     if (this.pendingPeers.has(peer)) this.pendingPeers.set(peer, count)
     else if (this.flushingPeers?.has(peer)) this.flushingPeers.set(peer, count)
     else peer.send(savedFrame(count))
+  }
+
+  /**
+   * Answers a sync step 1: what the peer's state vector lacks, as sync step 2. A new client (empty
+   * state vector) gets the whole document, encoded at most once between two edits (or the stored
+   * snapshot as is, right after a load). A large
+   * answer goes in parts (server/syncParts.ts): all but the last as sync updates, the last as the
+   * step 2, so the provider reports "synced" only once it has everything.
+   */
+  private sendMissing(peer: RoomPeer, stateVector: Uint8Array): void {
+    const isNewClient = stateVector.byteLength === 1 && stateVector[0] === 0
+    const messages = isNewClient
+      ? (this.wholeDocumentMessages ??= syncAnswer(this.loadedSnapshot ?? Y.encodeStateAsUpdate(this.doc)))
+      : syncAnswer(Y.encodeStateAsUpdate(this.doc, stateVector))
+    for (const message of messages) peer.send(message)
   }
 
   /**
@@ -237,6 +253,8 @@ export class Room {
    * instance is stored there.
    */
   private relayDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.loadedSnapshot = null
+    this.wholeDocumentMessages = null
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MessageType.sync)
     syncProtocol.writeUpdate(encoder, update)
@@ -406,6 +424,11 @@ export class Room {
     else if (this.peers.size === 0) queueMicrotask(() => this.options.onIdle(this))
   }
 
+  /** Folds a non-empty log into the snapshot (before eviction, so the next load reads one blob). */
+  async compactIfLogged(): Promise<void> {
+    if (this.logLength > 0) await this.compactLog()
+  }
+
   private async compactLog(): Promise<void> {
     try {
       await this.options.store.compact(this.id)
@@ -430,6 +453,19 @@ export class Room {
     this.awareness.destroy()
     this.doc.destroy()
   }
+}
+
+/** The sync messages that carry an answer to a step 1: updates for all parts but the last, then the step 2. */
+function syncAnswer(update: Uint8Array): Uint8Array[] {
+  const parts = splitUpdate(update, SYNC_PART_BYTES)
+  return parts.map((part, i) => {
+    const header = encoding.createEncoder()
+    encoding.writeVarUint(header, MessageType.sync)
+    encoding.writeVarUint(header, i === parts.length - 1 ? syncProtocol.messageYjsSyncStep2 : syncProtocol.messageYjsUpdate)
+    encoding.writeVarUint(header, part.byteLength)
+    // One native copy: lib0's encoder copies a multi-MB part through its growing buffers.
+    return Buffer.concat([encoding.toUint8Array(header), part])
+  })
 }
 
 function savedFrame(through: number): string {

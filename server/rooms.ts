@@ -2,7 +2,7 @@ import { Room, type RoomOptions } from './room.ts'
 
 /**
  * The rooms in memory. A room is loaded once however many clients arrive together,
- * and evicted when its last peer has left and its writes are flushed.
+ * and evicted when its last peer has left and its writes are flushed and compacted.
  */
 export class RoomRegistry {
   private readonly loaded = new Map<string, Room>()
@@ -53,6 +53,8 @@ export class RoomRegistry {
   async evictIfIdle(room: Room): Promise<void> {
     if (room.peers.size > 0 || this.loaded.get(room.id) !== room) return
     await room.flushPendingUpdates()
+    // The next load then reads one snapshot, which also answers its first client's sync as is.
+    if (room.peers.size === 0 && !room.hasPendingWrites) await room.compactIfLogged()
     if (room.peers.size > 0 || room.hasPendingWrites || this.loaded.get(room.id) !== room) return
     this.loaded.delete(room.id)
     this.options.metrics.rooms.set(this.loaded.size)
