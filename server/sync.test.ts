@@ -1,8 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
+import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
 import { MessageType } from '../lib/protocol.ts'
+import { createDatabase, providerOf } from '../lib/db/client.ts'
+import { PrismaRoomStore } from './persistence.ts'
+import { SYNC_PART_BYTES } from './syncParts.ts'
 import {
   authedRawClient,
   boardRecords,
@@ -254,4 +258,51 @@ describe('view-only sockets', () => {
     expect(boardRecords(server.server.rooms.get('readonly')!.doc).has('shape:evil')).toBe(false)
     expect(shapes(editor).has('shape:evil')).toBe(false)
   })
+})
+
+describe('large documents', () => {
+  it('sends a document of tens of MB in parts, updates first and the step 2 last; a provider syncs it without reconnecting', async () => {
+    // Seed the room in the database (as a long-lived board would be): 20,000 shapes, ~24 MB.
+    const seed = new Y.Doc()
+    seed.transact(() => {
+      for (let i = 0; i < 20_000; i++) boardRecords(seed).set(`shape:big-${i}`, shape(`shape:big-${i}`, { i, note: 'x'.repeat(1_000) }))
+    })
+    const whole = Y.encodeStateAsUpdate(seed)
+    expect(whole.byteLength).toBeGreaterThan(20 * 1024 * 1024)
+    const db = createDatabase(database.url)
+    const store = new PrismaRoomStore(db, providerOf(database.url))
+    await store.load('big')
+    await store.append('big', whole)
+    await db.$disconnect()
+
+    const client = await raw('big', tokenFor('big'))
+    const emptyStateVector = encoding.createEncoder()
+    encoding.writeVarUint(emptyStateVector, MessageType.sync)
+    syncProtocol.writeSyncStep1(emptyStateVector, new Y.Doc())
+    client.ws.send(encoding.toUint8Array(emptyStateVector))
+    const syncSteps = () =>
+      client.messages.filter((m): m is Uint8Array => typeof m !== 'string' && m[0] === MessageType.sync).map((m) => ({ step: m[1], message: m }))
+    await waitUntil(() => syncSteps().some(({ step }) => step === syncProtocol.messageYjsSyncStep2), 'step 2 received', 30_000)
+    // The server's own step 1 comes first; then the answer: updates, and the step 2 last.
+    const answer = syncSteps().filter(({ step }) => step !== syncProtocol.messageYjsSyncStep1)
+    expect(answer.length).toBeGreaterThanOrEqual(Math.ceil(whole.byteLength / SYNC_PART_BYTES))
+    expect(answer.map(({ step }) => step)).toEqual([...Array<number>(answer.length - 1).fill(syncProtocol.messageYjsUpdate), syncProtocol.messageYjsSyncStep2])
+    for (const { message } of answer) expect(message.byteLength).toBeLessThan(SYNC_PART_BYTES + 4_096)
+    const rebuilt = new Y.Doc()
+    for (const { message } of answer) {
+      const decoder = decoding.createDecoder(message)
+      decoding.readVarUint(decoder)
+      decoding.readVarUint(decoder)
+      Y.applyUpdate(rebuilt, decoding.readVarUint8Array(decoder))
+    }
+    expect(boardRecords(rebuilt).size).toBe(20_000)
+
+    // A provider reports synced only once it holds everything, on its first connection.
+    const provider = connect('big')
+    let closes = 0
+    provider.provider.on('connection-close', () => closes++)
+    await waitUntil(() => provider.provider.synced, 'provider synced', 30_000)
+    expect(boardRecords(provider.doc).size).toBe(20_000)
+    expect(closes).toBe(0)
+  }, 90_000)
 })
