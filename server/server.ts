@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { Close, isValidRoomId } from '../lib/protocol.ts'
 import type { ServerConfig } from '../lib/config.ts'
-import { Connection } from './connection.ts'
+import { Connection, type ConnectionContext } from './connection.ts'
 import { RoomRegistry } from './rooms.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { WindowCounter } from '../lib/windowCounter.ts'
@@ -127,6 +127,30 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     }
   }
 
+  const connectionContext: ConnectionContext = {
+    rooms,
+    authSecret: config.authSecret,
+    authTimeoutMs: config.authTimeoutMs,
+    heartbeatMs: config.heartbeatMs,
+    authQueueMaxMessages: config.authQueueMaxMessages,
+    authQueueMaxBytes: config.authQueueMaxBytes,
+    rateMessagesPerSec: config.rateMessagesPerSec,
+    rateBytesPerSec: config.rateBytesPerSec,
+    maxMessageBytes: config.maxMessageBytes,
+    maxPeersPerRoom: config.maxPeersPerRoom,
+    maxBufferedBytes: config.maxBufferedBytes,
+    onAuthFailure: (ip) => authFailures.add(ip),
+    onSocketClosed: (connection) => {
+      connections.delete(connection)
+      metrics.sockets.set(connections.size)
+      const left = (socketsPerIp.get(connection.ip) ?? 1) - 1
+      if (left > 0) socketsPerIp.set(connection.ip, left)
+      else socketsPerIp.delete(connection.ip)
+    },
+    metrics,
+    log,
+  }
+
   httpServer.on('upgrade', (req, socket, head) => {
     const refusal = checkUpgrade(req)
     if (refusal) {
@@ -138,31 +162,8 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     const ip = req.socket.remoteAddress ?? 'unknown'
     wss.handleUpgrade(req, socket, head, (ws) => {
       socketsPerIp.set(ip, (socketsPerIp.get(ip) ?? 0) + 1)
-      const connection = new Connection(ws, roomId, {
-        rooms,
-        authSecret: config.authSecret,
-        authTimeoutMs: config.authTimeoutMs,
-        heartbeatMs: config.heartbeatMs,
-        authQueueMaxMessages: config.authQueueMaxMessages,
-        authQueueMaxBytes: config.authQueueMaxBytes,
-        rateMessagesPerSec: config.rateMessagesPerSec,
-        rateBytesPerSec: config.rateBytesPerSec,
-        maxMessageBytes: config.maxMessageBytes,
-        maxPeersPerRoom: config.maxPeersPerRoom,
-        maxBufferedBytes: config.maxBufferedBytes,
-        onAuthFailure: () => authFailures.add(ip),
-        metrics,
-        log,
-      })
-      connections.add(connection)
+      connections.add(new Connection(ws, roomId, ip, connectionContext))
       metrics.sockets.set(connections.size)
-      ws.on('close', () => {
-        connections.delete(connection)
-        metrics.sockets.set(connections.size)
-        const left = (socketsPerIp.get(ip) ?? 1) - 1
-        if (left > 0) socketsPerIp.set(ip, left)
-        else socketsPerIp.delete(ip)
-      })
     })
   })
 
