@@ -295,9 +295,10 @@ async function main(): Promise<void> {
   } else {
     log(`wrote ${file}`)
   }
-  const broken = results.filter((result) => result.error || (smoke && result.failures.length > 0))
+  const broken = results.filter((result) => result.error || (smoke && result.server === 'whiteboard' && result.failures.length > 0))
   if (broken.length > 0) {
-    // Smoke mode (CI) also fails on lost updates: at its tiny sizes no server should lose any.
+    // Smoke mode (CI) also fails when our server loses an update (at its tiny sizes it never should);
+    // a peer's loss is reported above but is not ours to fail the build on.
     log(`${broken.length} scenario run(s) failed: ${broken.map((result) => `${result.scenario}/${result.server}`).join(', ')}`)
     process.exitCode = 1
   }
