@@ -7,6 +7,9 @@ import { Room, type RoomOptions } from './room.ts'
 export class RoomRegistry {
   private readonly loaded = new Map<string, Room>()
   private readonly loading = new Map<string, Promise<Room>>()
+  private readonly evictions = new Set<Promise<void>>()
+  /** Set at shutdown: evictions still flush, but start no compaction. */
+  private closing = false
 
   constructor(private readonly options: Omit<RoomOptions, 'onIdle'>) {}
 
@@ -49,21 +52,36 @@ export class RoomRegistry {
     return pending
   }
 
-  /** Flushes an empty room and drops it from memory if nobody joined meanwhile. */
-  async evictIfIdle(room: Room): Promise<void> {
+  /**
+   * Flushes an empty room, compacts its log and drops it from memory if nobody joined meanwhile.
+   * Shutdown waits for evictions under way and starts no compaction (flushAll): closing Prisma's
+   * PostgreSQL client under an open transaction hangs the disconnect.
+   */
+  evictIfIdle(room: Room): Promise<void> {
+    const eviction: Promise<void> = this.evict(room).finally(() => this.evictions.delete(eviction))
+    this.evictions.add(eviction)
+    return eviction
+  }
+
+  private async evict(room: Room): Promise<void> {
     if (room.peers.size > 0 || this.loaded.get(room.id) !== room) return
     await room.flushPendingUpdates()
     // The next load then reads one snapshot, which also answers its first client's sync as is.
-    if (room.peers.size === 0 && !room.hasPendingWrites) await room.compactIfLogged()
+    if (!this.closing && room.peers.size === 0 && !room.hasPendingWrites) await room.compactIfLogged()
     if (room.peers.size > 0 || room.hasPendingWrites || this.loaded.get(room.id) !== room) return
     this.loaded.delete(room.id)
     this.options.metrics.rooms.set(this.loaded.size)
     room.destroy()
   }
 
-  /** Writes every room's pending updates (used at shutdown). */
+  /**
+   * At shutdown: writes every room's pending updates and waits for evictions under way, including
+   * those a finished write starts, so the store can then be closed with nothing in flight.
+   */
   async flushAll(): Promise<void> {
+    this.closing = true
     await Promise.all(Array.from(this.loaded.values(), (room) => room.flushPendingUpdates()))
+    while (this.evictions.size > 0) await Promise.all(this.evictions)
   }
 
   /** True while some room's writes are failing and being retried. */
