@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import * as Y from 'yjs'
 import type { Database, Provider } from '../lib/db/client.ts'
+import { fromHex, hexColumn, placeholders } from '../lib/db/blobs.ts'
 import type { SerializedSchemaVersions } from '../lib/protocol.ts'
 import { SERVER_SCHEMA } from './validation.ts'
 
@@ -75,7 +76,7 @@ export class PrismaRoomStore implements RoomStore {
     // which would add ~0.2 s to the first load after a start.
     const now = new Date()
     await this.db.$executeRawUnsafe(
-      `INSERT INTO "Room" ("id", "viewId", "createdAt", "updatedAt") VALUES (${this.params(4)}) ON CONFLICT ("id") DO NOTHING`,
+      `INSERT INTO "Room" ("id", "viewId", "createdAt", "updatedAt") VALUES (${placeholders(this.provider, 4)}) ON CONFLICT ("id") DO NOTHING`,
       roomId,
       randomBytes(16).toString('base64url'),
       now,
@@ -87,14 +88,10 @@ export class PrismaRoomStore implements RoomStore {
     return { updates, logLength: log.length, schema: snapshot?.schemaVersion ? (JSON.parse(snapshot.schemaVersion) as SerializedSchemaVersions) : null }
   }
 
-  /**
-   * Reads a room's snapshot and the log after it. Blobs travel as hex text: Prisma's driver
-   * adapters turn a BLOB result into a JavaScript array of numbers, which for a document of a few
-   * MB costs seconds and hundreds of MB; hex text decodes natively.
-   */
+  /** Reads a room's snapshot and the log after it, blobs as hex text (lib/db/blobs.ts). */
   private async readStored(db: Pick<Database, '$queryRawUnsafe'>, roomId: string): Promise<{ snapshot: StoredSnapshot | null; log: StoredUpdate[] }> {
-    const hex = (column: string) => (this.provider === 'postgresql' ? `encode("${column}", 'hex')` : `hex("${column}")`)
-    const param = (n: number) => this.params(1, n - 1)
+    const hex = (column: string) => hexColumn(this.provider, column)
+    const param = (n: number) => placeholders(this.provider, 1, n - 1)
     const [snapshot] = await db.$queryRawUnsafe<{ data: string; lastUpdateId: number; schemaVersion: string | null }[]>(
       `SELECT ${hex('data')} AS "data", "lastUpdateId", "schemaVersion" FROM "RoomSnapshot" WHERE "roomId" = ${param(1)}`,
       roomId,
@@ -109,11 +106,6 @@ export class PrismaRoomStore implements RoomStore {
       snapshot: snapshot ? { data: fromHex(snapshot.data), lastUpdateId, schemaVersion: snapshot.schemaVersion } : null,
       log: log.map((entry) => ({ id: Number(entry.id), data: fromHex(entry.data) })),
     }
-  }
-
-  /** `count` comma-separated parameter placeholders, numbered from `after + 1` on PostgreSQL. */
-  private params(count: number, after = 0): string {
-    return Array.from({ length: count }, (_, i) => (this.provider === 'postgresql' ? `$${after + i + 1}` : '?')).join(', ')
   }
 
   async roomIdForViewId(viewId: string): Promise<string | null> {
@@ -149,14 +141,14 @@ export class PrismaRoomStore implements RoomStore {
 
   /**
    * One multi-row INSERT through Prisma's raw query path: the same table Prisma's models read,
-   * at a quarter of createMany's CPU (createMany spends ~0.14 ms per row in its query
-   * interpreter; measured in bench/, see docs/benchmarks.md).
+   * at a fifth of createMany's CPU (micro-benchmark in docs/benchmarks.md: 3 ms against 14 ms
+   * for 100 rows).
    */
   private async insertUpdates(rows: QueuedAppend[]): Promise<void> {
-    const placeholders = rows.map((_, i) => `(${this.params(3, 3 * i)})`).join(', ')
+    const values = rows.map((_, i) => `(${placeholders(this.provider, 3, 3 * i)})`).join(', ')
     const createdAt = new Date()
     await this.db.$executeRawUnsafe(
-      `INSERT INTO "RoomUpdate" ("roomId", "data", "createdAt") VALUES ${placeholders}`,
+      `INSERT INTO "RoomUpdate" ("roomId", "data", "createdAt") VALUES ${values}`,
       ...rows.flatMap(({ roomId, data }) => [roomId, data, createdAt]),
     )
   }
@@ -196,10 +188,6 @@ export class PrismaRoomStore implements RoomStore {
   async close(): Promise<void> {
     await this.db.$disconnect()
   }
-}
-
-function fromHex(hex: string): Uint8Array {
-  return Buffer.from(hex, 'hex')
 }
 
 function toBytes(update: Uint8Array): Uint8Array<ArrayBuffer> {

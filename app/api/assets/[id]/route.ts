@@ -1,14 +1,21 @@
 import { NextResponse, type NextRequest } from 'next/server'
 import { isValidRoomId } from '@/lib/protocol.ts'
 import { database } from '../../../_server/db.ts'
+import { DEFAULT_DATABASE_URL } from '@/lib/config.ts'
+import { providerOf } from '@/lib/db/client.ts'
+import { fromHex, hexColumn, placeholders } from '@/lib/db/blobs.ts'
 
 /** GET /api/assets/<id>: the stored image; ids are random and content never changes, so cache for a year. */
 export async function GET(_request: NextRequest, { params }: { params: Promise<{ id: string }> }) {
   const { id } = await params
   if (!isValidRoomId(id)) return NextResponse.json({ error: 'not found' }, { status: 404 })
-  const asset = await database().asset.findUnique({ where: { id }, select: { contentType: true, data: true, size: true } })
+  const provider = providerOf(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL)
+  const [asset] = await database().$queryRawUnsafe<{ contentType: string; data: string; size: number }[]>(
+    `SELECT "contentType", ${hexColumn(provider, 'data')} AS "data", "size" FROM "Asset" WHERE "id" = ${placeholders(provider, 1)}`,
+    id,
+  )
   if (!asset) return NextResponse.json({ error: 'not found' }, { status: 404 })
-  return new NextResponse(Buffer.from(asset.data), {
+  return new NextResponse(new Uint8Array(fromHex(asset.data)), {
     headers: {
       'content-type': asset.contentType,
       'content-length': String(asset.size),
