@@ -1,14 +1,15 @@
 /**
  * The servers under test: how each is started as its own process on 127.0.0.1, and how its
  * CPU time and memory are read from /proc. Every server is started as `node <entry>` directly
- * (no npm/npx/tsx wrapper), so the child's PID is the server's PID.
+ * (no npm/npx/tsx wrapper; ours from its production bundle, dist/server/index.mjs, built from
+ * the current source), so the child's PID is the server's PID.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { hocuspocusDialect, whiteboardDialect, yWebsocketDialect, type Dialect } from './dialects.ts'
+import { serverBundle } from '../server/build.ts'
 
 export const ROOT = path.resolve(import.meta.dirname, '..')
 export const PEERS_DIR = path.join(ROOT, 'bench/peers')
@@ -105,16 +106,15 @@ export class RunningServer {
   }
 }
 
-function serverCommand(kind: ServerKind, port: number, options: StartOptions): { args: string[]; env: Record<string, string | undefined>; cwd: string } {
+function serverCommand(kind: ServerKind, port: number, options: StartOptions, ourEntry: string): { args: string[]; env: Record<string, string | undefined>; cwd: string } {
   const nodeFlags: string[] = []
   if (options.cpuProfileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`)
   if (options.heapSnapshotOnSignal) nodeFlags.push('--heapsnapshot-signal=SIGUSR2')
   const baseEnv: Record<string, string | undefined> = { PATH: process.env.PATH, NODE_ENV: 'production' }
   switch (kind.name) {
     case 'whiteboard': {
-      const loader = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href
       return {
-        args: [...nodeFlags, '--import', loader, path.join(ROOT, 'server/index.ts')],
+        args: [...nodeFlags, ourEntry],
         env: { ...baseEnv, ...OUR_BENCH_ENV, AUTH_SECRET: BENCH_SECRET, SYNC_HOST: '127.0.0.1', SYNC_PORT: String(port), DATABASE_URL: `file:${ourDatabaseFile(options.dir)}` },
         cwd: options.dir,
       }
@@ -145,7 +145,7 @@ async function answersHttp(port: number, pathName: string): Promise<boolean> {
 /** Starts a server and waits until it answers HTTP (ours: /healthz). */
 export async function startServer(kind: ServerKind, options: StartOptions, port?: number): Promise<RunningServer> {
   const chosenPort = port ?? (await freePort())
-  const { args, env, cwd } = serverCommand(kind, chosenPort, options)
+  const { args, env, cwd } = serverCommand(kind, chosenPort, options, await serverBundle())
   const child = spawn(process.execPath, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => {

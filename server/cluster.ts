@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { serverBundle } from './build.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 
@@ -19,14 +19,15 @@ export interface SyncServerProcess {
 }
 
 /**
- * Starts one sync server as its own node process (tsx as a loader, so the PID is the server
- * itself and a SIGKILL reaches it). Resolves once it listens; SYNC_PORT=0 picks a free port.
+ * Starts one sync server as its own node process, from the production bundle built from the
+ * current source (server/build.ts), so the PID is the server itself and a SIGKILL reaches it.
+ * Resolves once it listens; SYNC_PORT=0 picks a free port.
  */
-export function spawnSyncServer(env: NodeJS.ProcessEnv, cwd = ROOT): Promise<SyncServerProcess> {
-  const loader = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href
+export async function spawnSyncServer(env: NodeJS.ProcessEnv, cwd = ROOT): Promise<SyncServerProcess> {
+  const entry = await serverBundle()
   // Readiness is read from the "listening" log line, so logs stay at info or more verbose.
   const logLevel = env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace' ? env.LOG_LEVEL : 'info'
-  const child = spawn(process.execPath, ['--import', loader, path.join(ROOT, 'server/index.ts')], {
+  const child = spawn(process.execPath, [entry], {
     env: { ...env, LOG_LEVEL: logLevel },
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,12 +4,9 @@
  * is stored by the instance that received it from its client, and the others keep it as
  * "unconfirmed" until that instance says it is stored, so an instance that dies loses nothing.
  */
-import { randomBytes } from 'node:crypto'
-import { Redis } from 'ioredis'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import type { PresencePeer } from '../lib/protocol.ts'
-import type { Logger } from './log.ts'
 
 /** The transport: publish and subscribe to byte messages on named channels. */
 export interface PubSub {
@@ -96,80 +93,5 @@ export function decodeFanoutMessage(data: Uint8Array): { from: string; message: 
       return { from, message: { type } }
     default:
       throw new Error('unknown fan-out message')
-  }
-}
-
-/** Redis pub/sub: one connection publishes, one subscribes; both reconnect on their own. */
-export class RedisPubSub implements PubSub {
-  readonly instanceId = randomBytes(8).toString('hex')
-  private readonly publisher: Redis
-  private readonly subscriber: Redis
-  private readonly handlers = new Map<string, (message: Uint8Array) => void>()
-  private readonly reconnectListeners: (() => void)[] = []
-  private connectedOnce = false
-
-  constructor(
-    url: string,
-    private readonly prefix: string,
-    private readonly log: Logger,
-  ) {
-    const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2_000)
-    // No offline queue for publishing: a message that cannot go now is repaired by the state exchange later.
-    this.publisher = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy, lazyConnect: false })
-    this.subscriber = new Redis(url, { retryStrategy, maxRetriesPerRequest: null })
-    for (const connection of [this.publisher, this.subscriber]) {
-      connection.on('error', (error: Error) => this.log.warn({ err: error.message }, 'redis error'))
-    }
-    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
-      this.handlers.get(channel.toString())?.(new Uint8Array(message.buffer, message.byteOffset, message.byteLength))
-    })
-    this.subscriber.on('ready', () => {
-      if (!this.connectedOnce) {
-        this.connectedOnce = true
-        return
-      }
-      // Make sure every channel is subscribed again before asking the others for what we missed.
-      const channels = Array.from(this.handlers.keys())
-      const resubscribed = channels.length > 0 ? this.subscriber.subscribe(...channels) : Promise.resolve(0)
-      resubscribed
-        .then(() => {
-          this.log.info({ rooms: channels.length }, 'redis reconnected; exchanging room state')
-          for (const listener of this.reconnectListeners) listener()
-        })
-        .catch((error: Error) => this.log.warn({ err: error.message }, 'resubscribe failed'))
-    })
-  }
-
-  subscribe(channel: string, onMessage: (message: Uint8Array) => void): void {
-    const key = this.prefix + channel
-    this.handlers.set(key, onMessage)
-    this.subscriber.subscribe(key).catch((error: Error) => this.log.warn({ err: error.message, channel }, 'subscribe failed'))
-  }
-
-  unsubscribe(channel: string): void {
-    const key = this.prefix + channel
-    this.handlers.delete(key)
-    this.subscriber.unsubscribe(key).catch(() => undefined)
-  }
-
-  publish(channel: string, message: Uint8Array): void {
-    if (this.publisher.status !== 'ready') return
-    this.publisher.publish(this.prefix + channel, Buffer.from(message.buffer, message.byteOffset, message.byteLength)).catch(() => undefined)
-  }
-
-  onReconnect(listener: () => void): void {
-    this.reconnectListeners.push(listener)
-  }
-
-  /** Resolves once both connections are up (start-up only; later outages are tolerated). */
-  async ready(): Promise<void> {
-    const up = (connection: Redis) =>
-      connection.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => connection.once('ready', () => resolve()))
-    await Promise.all([up(this.publisher), up(this.subscriber)])
-  }
-
-  async close(): Promise<void> {
-    this.publisher.disconnect()
-    this.subscriber.disconnect()
   }
 }

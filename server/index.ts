@@ -5,7 +5,7 @@ import { migrateDatabase } from '../lib/db/migrate.ts'
 import { createLogger } from './log.ts'
 import { PrismaRoomStore } from './persistence.ts'
 import { createSyncServer } from './server.ts'
-import { RedisPubSub } from './fanout.ts'
+import type { RedisPubSub } from './redisPubSub.ts'
 import { warmUp } from './warmUp.ts'
 
 // Development settings (AUTH_SECRET) live in .env.local, written by `npm run setup`.
@@ -25,11 +25,12 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel)
   const applied = await migrateDatabase(config.databaseUrl)
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated')
-  const store = new PrismaRoomStore(createDatabase(config.databaseUrl), providerOf(config.databaseUrl))
+  const store = new PrismaRoomStore(await createDatabase(config.databaseUrl), providerOf(config.databaseUrl))
   await warmUp(store)
   const tls = config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined
   let pubsub: RedisPubSub | undefined
   if (config.redisUrl) {
+    const { RedisPubSub } = await import('./redisPubSub.ts')
     pubsub = new RedisPubSub(config.redisUrl, config.redisPrefix, log)
     await pubsub.ready()
     log.info({ instance: pubsub.instanceId }, 'fan-out through redis')

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { createDatabase, providerOf } from '../lib/db/client.ts'
+import { createDatabase, providerOf, type Database } from '../lib/db/client.ts'
 import { PrismaRoomStore, type RoomStore } from './persistence.ts'
 import {
   authedRawClient,
@@ -63,8 +63,8 @@ function connect(url: string, room: string, sub = 'u'): ProviderClient {
 
 
 /** Runs one query on a separate connection (SQLite or PostgreSQL alike). */
-async function withDb<T>(use: (db: ReturnType<typeof createDatabase>) => Promise<T>): Promise<T> {
-  const db = createDatabase(database.url)
+async function withDb<T>(use: (db: Database) => Promise<T>): Promise<T> {
+  const db = await createDatabase(database.url)
   try {
     return await use(db)
   } finally {
@@ -148,7 +148,7 @@ describe('persistence', () => {
   })
 
   it('loads a room once for concurrent first joins and evicts it after the last leaves, flushed', async () => {
-    const db = createDatabase(database.url)
+    const db = await createDatabase(database.url)
     const prismaStore = new PrismaRoomStore(db, providerOf(database.url))
     let loads = 0
     const countingStore: RoomStore = {

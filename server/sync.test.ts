@@ -269,7 +269,7 @@ describe('large documents', () => {
     })
     const whole = Y.encodeStateAsUpdate(seed)
     expect(whole.byteLength).toBeGreaterThan(20 * 1024 * 1024)
-    const db = createDatabase(database.url)
+    const db = await createDatabase(database.url)
     const store = new PrismaRoomStore(db, providerOf(database.url))
     await store.load('big')
     await store.append('big', whole)

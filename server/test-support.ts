@@ -109,7 +109,7 @@ export interface TestServer {
 
 /** Starts the sync server in this process on an ephemeral port over `databaseUrl`. */
 export async function startServer(databaseUrl: string, overrides: Partial<SyncServerConfig> = {}, store?: RoomStore): Promise<TestServer> {
-  const db = createDatabase(databaseUrl)
+  const db = await createDatabase(databaseUrl)
   const roomStore = store ?? new PrismaRoomStore(db, providerOf(databaseUrl))
   const server = createSyncServer(testConfig(overrides), roomStore, createLogger('silent'))
   const port = await server.listen()
@@ -318,7 +318,7 @@ export type ShapeRecord = ReturnType<typeof shape>
 
 /** The document as the database holds it (snapshot + log), read through a fresh store. */
 export async function storedDoc(databaseUrl: string, room: string): Promise<Y.Doc> {
-  const db = createDatabase(databaseUrl)
+  const db = await createDatabase(databaseUrl)
   try {
     const stored = await new PrismaRoomStore(db, providerOf(databaseUrl)).load(room)
     const doc = new Y.Doc()

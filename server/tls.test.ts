@@ -47,7 +47,7 @@ describe('transport security', () => {
     const database = await createTempDatabase()
     cleanups.push(database.remove)
     const { certFile, keyFile } = selfSignedCertificate(database.dir)
-    const db = createDatabase(database.url)
+    const db = await createDatabase(database.url)
     const server: SyncServer = createSyncServer(testConfig(), new PrismaRoomStore(db, providerOf(database.url)), createLogger('silent'), {
       tls: { cert: readFileSync(certFile), key: readFileSync(keyFile) },
     })

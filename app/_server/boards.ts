@@ -16,7 +16,8 @@ export function cleanBoardName(name: unknown): string {
 }
 
 export async function createBoard(name: unknown): Promise<{ id: string; viewId: string }> {
-  const room = await database().room.create({ data: { id: newBoardId(), viewId: newBoardId(), name: cleanBoardName(name) } })
+  const db = await database()
+  const room = await db.room.create({ data: { id: newBoardId(), viewId: newBoardId(), name: cleanBoardName(name) } })
   return { id: room.id, viewId: room.viewId }
 }
 
@@ -31,7 +32,8 @@ export interface LinkedBoard {
 /** Finds the board a link points at: `b` links carry the room id (edit), `v` links the view id (view-only). */
 export async function findBoardByLink(kind: 'b' | 'v', linkId: string): Promise<LinkedBoard | null> {
   if (!isValidRoomId(linkId)) return null
-  const room = await database().room.findUnique({
+  const db = await database()
+  const room = await db.room.findUnique({
     where: kind === 'b' ? { id: linkId } : { viewId: linkId },
     select: { id: true, viewId: true, name: true },
   })

@@ -1,7 +1,4 @@
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3'
-import { PrismaPg } from '@prisma/adapter-pg'
-import { PrismaClient } from './generated/sqlite/client.ts'
-import { PrismaClient as PostgresPrismaClient } from './generated/postgres/client.ts'
+import type { PrismaClient } from './generated/sqlite/client.ts'
 
 /** A Prisma client on either provider. The models are identical (lib/db/schemas.ts), so one type serves both. */
 export type Database = InstanceType<typeof PrismaClient>
@@ -20,10 +17,15 @@ export function providerOf(databaseUrl: string): Provider {
  */
 const SQLITE_BUSY_TIMEOUT_MS = 250
 
-/** Creates a Prisma client on the driver adapter that DATABASE_URL selects. */
-export function createDatabase(databaseUrl: string): Database {
+/**
+ * Creates a Prisma client on the driver adapter that DATABASE_URL selects. Only that provider's
+ * client and adapter are loaded: each holds a query compiler of its own, several MB a process.
+ */
+export async function createDatabase(databaseUrl: string): Promise<Database> {
   if (providerOf(databaseUrl) === 'postgresql') {
+    const [{ PrismaClient: PostgresPrismaClient }, { PrismaPg }] = await Promise.all([import('./generated/postgres/client.ts'), import('@prisma/adapter-pg')])
     return new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) }) as unknown as Database
   }
-  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: databaseUrl, timeout: SQLITE_BUSY_TIMEOUT_MS }) })
+  const [{ PrismaClient: SqlitePrismaClient }, { PrismaBetterSQLite3 }] = await Promise.all([import('./generated/sqlite/client.ts'), import('@prisma/adapter-better-sqlite3')])
+  return new SqlitePrismaClient({ adapter: new PrismaBetterSQLite3({ url: databaseUrl, timeout: SQLITE_BUSY_TIMEOUT_MS }) })
 }

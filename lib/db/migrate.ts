@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import pg from 'pg'
 
 /** A migration folder as Prisma writes it: `<name>/migration.sql`. */
 export interface Migration {
@@ -34,6 +33,7 @@ const SQLITE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations"
   "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0
 )`
 
+// Relative to this module; the server bundle (dist/server/index.mjs) sits as deep, so it resolves the same.
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../prisma/migrations')
 export const POSTGRES_MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../prisma/postgres/migrations')
 
@@ -100,6 +100,7 @@ const MIGRATION_LOCK_KEY = 72_707_369
  * in Prisma's `_prisma_migrations` table.
  */
 export async function migratePostgres(databaseUrl: string, migrationsDir = POSTGRES_MIGRATIONS_DIR): Promise<string[]> {
+  const { default: pg } = await import('pg')
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   try {
@@ -135,12 +136,4 @@ export async function migratePostgres(databaseUrl: string, migrationsDir = POSTG
     await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined)
     await client.end()
   }
-}
-
-// `npm run db:migrate`: apply pending migrations to DATABASE_URL (or the default SQLite file).
-if (process.argv[1] === import.meta.filename) {
-  if (existsSync('.env.local')) process.loadEnvFile('.env.local')
-  const url = process.env.DATABASE_URL ?? 'file:./data/whiteboard.db'
-  const applied = await migrateDatabase(url)
-  console.warn(`db:migrate: ${applied.length} migration(s) applied${applied.length ? `: ${applied.join(', ')}` : ''}`)
 }

@@ -25,6 +25,7 @@ export async function POST(request: NextRequest) {
   const contentType = sniffImageType(bytes)
   if (!contentType) return NextResponse.json({ error: 'only PNG, JPEG, GIF and WebP images are accepted' }, { status: 415 })
   const id = newBoardId()
-  await database().asset.create({ data: { id, roomId: board.roomId, contentType, size: bytes.byteLength, data: bytes } })
+  const db = await database()
+  await db.asset.create({ data: { id, roomId: board.roomId, contentType, size: bytes.byteLength, data: bytes } })
   return NextResponse.json({ id, url: `/api/assets/${id}` }, { status: 201 })
 }

@@ -10,7 +10,8 @@ export async function GET(_request: NextRequest, { params }: { params: Promise<{
   const { id } = await params
   if (!isValidRoomId(id)) return NextResponse.json({ error: 'not found' }, { status: 404 })
   const provider = providerOf(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL)
-  const [asset] = await database().$queryRawUnsafe<{ contentType: string; data: string; size: number }[]>(
+  const db = await database()
+  const [asset] = await db.$queryRawUnsafe<{ contentType: string; data: string; size: number }[]>(
     `SELECT "contentType", ${hexColumn(provider, 'data')} AS "data", "size" FROM "Asset" WHERE "id" = ${placeholders(provider, 1)}`,
     id,
   )

@@ -9,6 +9,7 @@ export async function PATCH(request: NextRequest, { params }: { params: Promise<
   if (!board) return NextResponse.json({ error: 'unknown board' }, { status: 404 })
   const body = (await request.json().catch(() => null)) as { name?: unknown } | null
   const name = cleanBoardName(body?.name)
-  await database().room.update({ where: { id: board.roomId }, data: { name } })
+  const db = await database()
+  await db.room.update({ where: { id: board.roomId }, data: { name } })
   return NextResponse.json({ name })
 }
