@@ -4,21 +4,18 @@ import { Close, isSchemaNewer, type AuthOkMessage, type CloseReason, type PeerId
 import { SERVER_SCHEMA } from './validation.ts'
 import { RoomTokenError, verifyRoomToken, type TokenFailure } from '../lib/token.ts'
 import { CloseError, type Room, type RoomPeer } from './room.ts'
-import { TokenBucket } from './limits.ts'
+import { RateBudget, type RateLimits } from './limits.ts'
 import type { RoomRegistry } from './rooms.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
 
-export interface ConnectionContext {
+export interface ConnectionContext extends RateLimits {
   rooms: RoomRegistry
   authSecret: string
   authTimeoutMs: number
   heartbeatMs: number
   authQueueMaxMessages: number
   authQueueMaxBytes: number
-  rateMessagesPerSec: number
-  rateBytesPerSec: number
-  maxMessageBytes: number
   maxPeersPerRoom: number
   maxBufferedBytes: number
   /** Called when this socket fails auth, so the server can slow down that IP. */
@@ -28,6 +25,10 @@ export interface ConnectionContext {
   metrics: Metrics
   log: Logger
 }
+
+const CONNECTION = Symbol('connection')
+type TaggedSocket = WebSocket & { [CONNECTION]: Connection }
+const connectionOf = (ws: WebSocket) => (ws as TaggedSocket)[CONNECTION]
 
 type State = 'awaiting-auth' | 'authenticating' | 'joining' | 'live' | 'closed'
 
@@ -44,19 +45,18 @@ const TOKEN_FAILURE_CLOSE: Record<TokenFailure, CloseReason> = {
  */
 export class Connection implements RoomPeer {
   readonly id = randomBytes(6).toString('base64url')
-  readonly awarenessIds = new Set<number>()
   user: PeerIdentity = { id: '', name: '', color: '' }
   scope: Scope = 'view'
   /** Set by the heartbeat: false until the socket answers the last ping. */
   alive = true
   private state: State = 'awaiting-auth'
-  private queue: { data: Buffer; isBinary: boolean }[] = []
+  /** Frames that arrived during auth, made on the first one (most clients send their step 1 then). */
+  private queue: { data: Buffer; isBinary: boolean }[] | null = null
   private queuedBytes = 0
   private room: Room | null = null
   private authTimer: NodeJS.Timeout | null
   private childLog: Logger | null = null
-  private readonly messageBudget: TokenBucket
-  private readonly byteBudget: TokenBucket
+  private readonly budget: RateBudget
 
   constructor(
     private readonly ws: WebSocket,
@@ -66,22 +66,14 @@ export class Connection implements RoomPeer {
     private readonly context: ConnectionContext,
   ) {
     this.authTimer = setTimeout(() => this.close(Close.authTimeout), context.authTimeoutMs)
-    this.messageBudget = new TokenBucket(context.rateMessagesPerSec, 2 * context.rateMessagesPerSec)
-    // The byte burst holds at least one largest frame (a first sync of a big board).
-    this.byteBudget = new TokenBucket(context.rateBytesPerSec, Math.max(2 * context.rateBytesPerSec, context.maxMessageBytes))
-    ws.on('message', (data, isBinary) => this.receive(toBuffer(data), isBinary))
-    ws.on('pong', () => {
-      this.alive = true
-    })
-    ws.on('close', () => {
-      this.closed()
-      context.onSocketClosed(this)
-    })
-    ws.on('error', (error) => {
-      // ws closes the socket itself for protocol errors (1007 bad UTF-8, 1009 too big); record why.
-      const code = (error as { code?: string }).code
-      this.log.info({ err: error.message, code }, 'socket error')
-    })
+    this.budget = new RateBudget(context)
+    // Listeners shared by every socket, finding their connection through the socket: four
+    // closures per socket would cost more than one property.
+    ;(ws as TaggedSocket)[CONNECTION] = this
+    ws.on('message', Connection.onMessage)
+    ws.on('pong', Connection.onPong)
+    ws.on('close', Connection.onClose)
+    ws.on('error', Connection.onError)
   }
 
   /** A logger with this socket's room and id, made on first use: most sockets never log. */
@@ -143,7 +135,7 @@ export class Connection implements RoomPeer {
     this.context.metrics.messagesIn.inc()
     this.context.metrics.bytesIn.inc(data.byteLength)
     try {
-      if (!this.messageBudget.take() || !this.byteBudget.take(data.byteLength)) throw new CloseError(Close.rateLimited)
+      if (!this.budget.take(data.byteLength, this.context)) throw new CloseError(Close.rateLimited)
       switch (this.state) {
         case 'awaiting-auth':
           this.startAuth(data, isBinary)
@@ -226,8 +218,8 @@ export class Connection implements RoomPeer {
     // Only when debug is on: the child logger costs ~0.3 KB per socket for as long as it lives.
     if (this.context.log.isLevelEnabled('debug')) this.log.debug({ user: this.user.id, scope: this.scope }, 'joined')
     room.join(this)
-    const queued = this.queue
-    this.queue = []
+    const queued = this.queue ?? []
+    this.queue = null
     this.queuedBytes = 0
     try {
       for (const frame of queued) {
@@ -241,6 +233,7 @@ export class Connection implements RoomPeer {
 
   private enqueue(data: Buffer, isBinary: boolean): void {
     this.queuedBytes += data.byteLength
+    this.queue ??= []
     if (this.queue.length >= this.context.authQueueMaxMessages || this.queuedBytes > this.context.authQueueMaxBytes) {
       throw new CloseError(Close.authQueueFull)
     }
@@ -283,12 +276,33 @@ export class Connection implements RoomPeer {
     if (this.state === 'closed') return
     this.state = 'closed'
     this.clearAuthTimer()
-    this.queue = []
+    this.queue = null
     if (this.room) {
       this.room.leave(this)
       this.room = null
     }
   }
+  // The socket's listeners (`this` is the socket).
+  private static onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    connectionOf(this).receive(toBuffer(data), isBinary)
+  }
+
+  private static onPong(this: WebSocket): void {
+    connectionOf(this).alive = true
+  }
+
+  private static onClose(this: WebSocket): void {
+    const connection = connectionOf(this)
+    connection.closed()
+    connection.context.onSocketClosed(connection)
+  }
+
+  private static onError(this: WebSocket, error: Error): void {
+    // ws closes the socket itself for protocol errors (1007 bad UTF-8, 1009 too big); record why.
+    const code = (error as { code?: string }).code
+    connectionOf(this).log.info({ err: error.message, code }, 'socket error')
+  }
+
 }
 
 /** The optional schema of an auth frame, if it has the expected shape. */

@@ -1,27 +1,44 @@
 /**
- * Abuse limits: a token bucket per socket for messages and bytes (per-IP windows are
+ * Abuse limits: per-socket token buckets for messages and bytes (per-IP windows are
  * lib/windowCounter.ts). Plain arithmetic on the hot path: no timers.
  */
 
-/** Allows `ratePerSecond` on average and bursts of up to `burst`; refills continuously. */
-export class TokenBucket {
-  private tokens: number
+/** The per-socket rates, shared by every socket of a server. */
+export interface RateLimits {
+  rateMessagesPerSec: number
+  rateBytesPerSec: number
+  /** The byte burst holds at least one largest frame (a first sync of a big board). */
+  maxMessageBytes: number
+}
+
+const messageBurst = (limits: RateLimits) => 2 * limits.rateMessagesPerSec
+const byteBurst = (limits: RateLimits) => Math.max(2 * limits.rateBytesPerSec, limits.maxMessageBytes)
+
+/**
+ * A socket's two token buckets, messages and bytes, in one small object with one clock: each
+ * allows its rate on average and bursts of twice the rate, refilling continuously. The limits
+ * are passed in, not kept, so an idle socket holds three numbers.
+ */
+export class RateBudget {
+  private messages: number
+  private bytes: number
   private last = performance.now()
 
-  constructor(
-    private readonly ratePerSecond: number,
-    private readonly burst: number,
-  ) {
-    this.tokens = burst
+  constructor(limits: RateLimits) {
+    this.messages = messageBurst(limits)
+    this.bytes = byteBurst(limits)
   }
 
-  /** Takes `amount` tokens; false when the bucket is empty (sustained excess). */
-  take(amount = 1): boolean {
+  /** Takes one message of `bytes`; false when either bucket is empty (sustained excess). */
+  take(bytes: number, limits: RateLimits): boolean {
     const now = performance.now()
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond)
+    const seconds = (now - this.last) / 1000
     this.last = now
-    if (this.tokens < amount) return false
-    this.tokens -= amount
+    this.messages = Math.min(messageBurst(limits), this.messages + seconds * limits.rateMessagesPerSec)
+    this.bytes = Math.min(byteBurst(limits), this.bytes + seconds * limits.rateBytesPerSec)
+    if (this.messages < 1 || this.bytes < bytes) return false
+    this.messages -= 1
+    this.bytes -= bytes
     return true
   }
 }

@@ -13,7 +13,7 @@ import { boardRecords, shape, waitUntil } from './test-support.ts'
 
 function peer(id: string, scope: Scope = 'edit'): RoomPeer & { sent: (Uint8Array | string)[] } {
   const sent: (Uint8Array | string)[] = []
-  return { id, user: { id, name: id, color: '#000000' }, scope, awarenessIds: new Set(), sent, send: (data) => sent.push(data) }
+  return { id, user: { id, name: id, color: '#000000' }, scope, sent, send: (data) => sent.push(data) }
 }
 
 function updateFrame(update: Uint8Array): Uint8Array {

@@ -17,8 +17,6 @@ export interface RoomPeer {
   readonly id: string
   readonly user: PeerIdentity
   readonly scope: Scope
-  /** Awareness client ids this peer announced, removed from the room when it leaves. */
-  readonly awarenessIds: Set<number>
   send(data: Uint8Array | string): void
 }
 
@@ -135,14 +133,24 @@ export class Room {
     this.announcePresence()
   }
 
+  /**
+   * The awareness client ids a peer announced (usually one), found by a scan of the room's
+   * owners rather than kept per peer: it runs when a peer leaves or announces a new id, and
+   * an idle socket then holds no set of its own.
+   */
+  private awarenessIdsOf(peer: RoomPeer): number[] {
+    const ids: number[] = []
+    for (const [id, owner] of this.awarenessOwners) if (owner === peer) ids.push(id)
+    return ids
+  }
+
   /** Removes a peer, its awareness states (no ghost cursors) and tells the room. */
   leave(peer: RoomPeer): void {
     if (!this.peers.delete(peer)) return
     this.pendingPeers.delete(peer)
     this.updateCounts.delete(peer)
-    if (peer.awarenessIds.size > 0) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, Array.from(peer.awarenessIds), null)
-    }
+    const ids = this.awarenessIdsOf(peer)
+    if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, null)
     this.announcePresence()
     if (this.peers.size === 0) this.options.onIdle(this)
   }
@@ -233,7 +241,7 @@ export class Room {
       const json = decoding.readVarString(decoder)
       const owner = this.awarenessOwners.get(clientId)
       if (owner !== undefined && owner !== peer) continue
-      if (owner === undefined && peer.awarenessIds.size >= this.options.awarenessMaxClients) throw new CloseError(Close.awarenessTooLarge)
+      if (owner === undefined && this.awarenessIdsOf(peer).length >= this.options.awarenessMaxClients) throw new CloseError(Close.awarenessTooLarge)
       if (json.length > this.options.awarenessMaxBytes) throw new CloseError(Close.awarenessTooLarge)
       const state: unknown = JSON.parse(json)
       encoding.writeVarUint(entries, clientId)
@@ -276,7 +284,6 @@ export class Room {
     const sender = origin && this.peers.has(origin as RoomPeer) ? (origin as RoomPeer) : null
     if (sender) {
       for (const id of added.concat(updated)) {
-        sender.awarenessIds.add(id)
         this.awarenessOwners.set(id, sender)
         this.awarenessLocalChanged.add(id)
       }
@@ -285,10 +292,7 @@ export class Room {
     }
     for (const id of removed) {
       const owner = this.awarenessOwners.get(id)
-      if (typeof owner === 'object') {
-        owner.awarenessIds.delete(id)
-        this.awarenessLocalChanged.add(id)
-      }
+      if (typeof owner === 'object') this.awarenessLocalChanged.add(id)
       this.awarenessOwners.delete(id)
     }
     for (const id of added) this.awarenessChanged.add(id)
