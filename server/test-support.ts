@@ -128,7 +128,7 @@ export async function startServer(databaseUrl: string, overrides: Partial<SyncSe
 
 export type ServerProcess = SyncServerProcess & { url: string }
 
-/** Starts `npm run server`'s entry point as a child process, as an operator would. */
+/** Starts the sync server's production bundle (what `npm start` runs) as a child process, as an operator would. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const cwd = mkdtempSync(path.join(tmpdir(), 'wb-proc-'))
   const started = await spawnSyncServer(

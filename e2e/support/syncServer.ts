@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { openSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import { E2E, databaseUrl, runDir } from './environment.ts'
+import { serverBundle } from '../../server/build.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const pidFile = () => path.join(runDir(), 'sync.pid')
@@ -29,13 +30,14 @@ function isRunning(pid: number): boolean {
 }
 
 /**
- * Starts the real sync server on the suite's port and database, detached so it outlives the
+ * Starts the real sync server, from the production bundle `npm start` runs (built from the
+ * current source), on the suite's port and database, detached so it outlives the
  * Playwright process that started it (spec 5 restarts it from a worker); its PID goes to a file
  * that global teardown reads.
  */
 export async function startSyncServer(): Promise<number> {
   const log = openSync(path.join(runDir(), 'sync.log'), 'a')
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['server/index.ts'], {
+  const child = spawn(process.execPath, [await serverBundle()], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', log, log],
