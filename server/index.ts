@@ -5,7 +5,7 @@ import { migrateDatabase } from '../lib/db/migrate.ts'
 import { createLogger } from './log.ts'
 import { PrismaRoomStore } from './persistence.ts'
 import { createSyncServer } from './server.ts'
-import type { RedisPubSub } from './redisPubSub.ts'
+import { RedisPubSub } from './redisPubSub.ts'
 import { warmUp } from './warmUp.ts'
 
 // Development settings (AUTH_SECRET) live in .env.local, written by `npm run setup`.
@@ -30,9 +30,7 @@ async function main(): Promise<void> {
   const tls = config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined
   let pubsub: RedisPubSub | undefined
   if (config.redisUrl) {
-    const { RedisPubSub } = await import('./redisPubSub.ts')
-    pubsub = new RedisPubSub(config.redisUrl, config.redisPrefix, log)
-    await pubsub.ready()
+    pubsub = await RedisPubSub.connect(config.redisUrl, config.redisPrefix, log)
     log.info({ instance: pubsub.instanceId }, 'fan-out through redis')
   }
   const server = createSyncServer(config, store, log, { tls, pubsub })

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { Redis } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
 import type { PubSub } from './fanout.ts'
 import type { Logger } from './log.ts'
 
@@ -12,15 +12,23 @@ export class RedisPubSub implements PubSub {
   private readonly reconnectListeners: (() => void)[] = []
   private connectedOnce = false
 
-  constructor(
-    url: string,
+  /** Connects to Redis; ioredis is loaded here, so a server without REDIS_URL never loads it. */
+  static async connect(url: string, prefix: string, log: Logger): Promise<RedisPubSub> {
+    const { Redis } = await import('ioredis')
+    const pubsub = new RedisPubSub((options) => new Redis(url, options), prefix, log)
+    await pubsub.ready()
+    return pubsub
+  }
+
+  private constructor(
+    connect: (options: RedisOptions) => Redis,
     private readonly prefix: string,
     private readonly log: Logger,
   ) {
     const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2_000)
     // No offline queue for publishing: a message that cannot go now is repaired by the state exchange later.
-    this.publisher = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy, lazyConnect: false })
-    this.subscriber = new Redis(url, { retryStrategy, maxRetriesPerRequest: null })
+    this.publisher = connect({ enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy, lazyConnect: false })
+    this.subscriber = connect({ retryStrategy, maxRetriesPerRequest: null })
     for (const connection of [this.publisher, this.subscriber]) {
       connection.on('error', (error: Error) => this.log.warn({ err: error.message }, 'redis error'))
     }
@@ -66,7 +74,7 @@ export class RedisPubSub implements PubSub {
   }
 
   /** Resolves once both connections are up (start-up only; later outages are tolerated). */
-  async ready(): Promise<void> {
+  private async ready(): Promise<void> {
     const up = (connection: Redis) =>
       connection.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => connection.once('ready', () => resolve()))
     await Promise.all([up(this.publisher), up(this.subscriber)])
