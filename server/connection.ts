@@ -82,6 +82,10 @@ export class Connection implements RoomPeer {
     return this.childLog
   }
 
+  get bufferedBytes(): number {
+    return this.ws.bufferedAmount
+  }
+
   get isLive(): boolean {
     return this.state === 'live'
   }

@@ -4,17 +4,21 @@ import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
-import { BOARD_RECORDS_MAP, MessageType, type Scope } from '../lib/protocol.ts'
+import { BOARD_RECORDS_MAP, Close, MessageType, type CloseReason, type Scope } from '../lib/protocol.ts'
 import { MemoryRoomStore, type RoomStore } from './persistence.ts'
 import { createLogger } from './log.ts'
 import { createMetrics } from './metrics.ts'
 import { CloseError, Room, type RoomPeer } from './room.ts'
 import { boardRecords, shape, waitUntil } from './test-support.ts'
 
-function peer(id: string, scope: Scope = 'edit'): RoomPeer & { sent: (Uint8Array | string)[] } {
+function peer(id: string, scope: Scope = 'edit'): RoomPeer & { sent: (Uint8Array | string)[]; closed: CloseReason[] } {
   const sent: (Uint8Array | string)[] = []
-  return { id, user: { id, name: id, color: '#000000' }, scope, sent, send: (data) => sent.push(data) }
+  const closed: CloseReason[] = []
+  return { id, user: { id, name: id, color: '#000000' }, scope, bufferedBytes: 0, sent, closed, send: (data) => sent.push(data), close: (reason) => closed.push(reason) }
 }
+
+/** The sync step (0: step 1, 1: step 2, 2: update) of a sent frame, or null for anything else. */
+const syncStepOf = (message: Uint8Array | string) => (message instanceof Uint8Array && message[0] === MessageType.sync ? message[1] : null)
 
 function updateFrame(update: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder()
@@ -23,7 +27,7 @@ function updateFrame(update: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder)
 }
 
-function loadRoom(store: RoomStore, idle: Room[] = []) {
+function loadRoom(store: RoomStore, idle: Room[] = [], broken: Room[] = []) {
   return Room.load('r', {
     store,
     persistIntervalMs: 5,
@@ -37,6 +41,7 @@ function loadRoom(store: RoomStore, idle: Room[] = []) {
     metrics: createMetrics(),
     log: createLogger('silent'),
     onIdle: (room) => idle.push(room),
+    onBroken: (room) => broken.push(room),
   })
 }
 
@@ -178,6 +183,47 @@ describe('room (in-memory store)', () => {
     // The same update again changes nothing: acknowledged at once.
     room.receive(a, updateFrame(edit))
     expect(saved()).toEqual([2, 3])
+    room.destroy()
+  })
+
+  it('answers a new client from the stored snapshot before applying it, and sends its own step 1 once applied', async () => {
+    const source = new Y.Doc()
+    for (let i = 0; i < 50; i++) boardRecords(source).set(`shape:${i}`, shape(`shape:${i}`))
+    const snapshot = Y.encodeStateAsUpdate(source)
+    const store = new MemoryRoomStore()
+    store.rooms.set('r', { snapshot, log: [] })
+    const room = await loadRoom(store)
+    const a = peer('a')
+    room.join(a)
+    expect(a.sent.filter((m) => syncStepOf(m) === 0)).toHaveLength(0)
+    const step1 = encoding.createEncoder()
+    encoding.writeVarUint(step1, MessageType.sync)
+    syncProtocol.writeSyncStep1(step1, new Y.Doc())
+    room.receive(a, encoding.toUint8Array(step1))
+    const answer = decoding.createDecoder(a.sent.at(-1) as Uint8Array)
+    expect([decoding.readVarUint(answer), decoding.readVarUint(answer)]).toEqual([MessageType.sync, 1])
+    expect(decoding.readVarUint8Array(answer)).toEqual(snapshot)
+    await waitUntil(() => a.sent.some((m) => syncStepOf(m) === 0), "the server's step 1 after the document is applied")
+    expect(boardRecords(room.doc).size).toBe(50)
+    room.destroy()
+  })
+
+  it('closes its peers with 1011 and asks to be dropped, writing nothing, when the stored document cannot be applied', async () => {
+    const store = new MemoryRoomStore()
+    const garbage = new Uint8Array([9, 9, 9, 9])
+    store.rooms.set('r', { snapshot: garbage, log: [] })
+    const broken: Room[] = []
+    const room = await loadRoom(store, [], broken)
+    const a = peer('a')
+    room.join(a)
+    await waitUntil(() => a.closed.length > 0, 'the peer closed')
+    expect(a.closed).toEqual([Close.roomUnavailable])
+    expect(broken).toEqual([room])
+    const late = peer('late')
+    room.join(late)
+    expect(late.closed).toEqual([Close.roomUnavailable])
+    await room.compactIfLogged()
+    expect(store.rooms.get('r')).toEqual({ snapshot: garbage, log: [] })
     room.destroy()
   })
 })

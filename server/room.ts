@@ -17,7 +17,11 @@ export interface RoomPeer {
   readonly id: string
   readonly user: PeerIdentity
   readonly scope: Scope
+  /** Bytes handed to the socket and not yet taken by the kernel. */
+  readonly bufferedBytes: number
   send(data: Uint8Array | string): void
+  /** Ends the peer's connection (the room calls it when its stored document turns out unreadable). */
+  close(reason: CloseReason): void
 }
 
 /** An error that ends the sending connection with a documented close code. */
@@ -44,7 +48,12 @@ export interface RoomOptions {
   heartbeatMs: number
   /** Called when the last peer has left or a flush of an empty room finished: the registry may evict it. */
   onIdle: (room: Room) => void
+  /** Called when the stored document cannot be applied: the registry drops the room at once, writing nothing. */
+  onBroken: (room: Room) => void
 }
+
+/** The longest a loaded room waits for its first answers to reach the kernel before applying its document. */
+const MAX_APPLY_DELAY_MS = 1_000
 
 const MAX_RETRY_DELAY_MS = 10_000
 
@@ -53,8 +62,8 @@ const MAX_RETRY_DELAY_MS = 10_000
  * batches them to the store, and tells peers when their edits are saved.
  */
 export class Room {
-  readonly doc = new Y.Doc()
-  readonly awareness = new awarenessProtocol.Awareness(this.doc)
+  private readonly ydoc = new Y.Doc()
+  readonly awareness = new awarenessProtocol.Awareness(this.ydoc)
   readonly peers = new Set<RoomPeer>()
   private pending: Uint8Array[] = []
   /** Peers with edits in the pending batch, and how many of their update frames it covers. */
@@ -76,6 +85,16 @@ export class Room {
   private loadedSnapshot: Uint8Array | null
   /** The whole document as the sync messages a new client gets, while no edit has changed it since. */
   private wholeDocumentMessages: Uint8Array[] | null = null
+  /**
+   * Stored updates not yet applied to the document. A loaded room answers its first clients from
+   * the stored snapshot and applies it afterwards (materialize), so the first sync of a large
+   * board does not wait for the whole document to be built in memory.
+   */
+  private unapplied: Uint8Array[] | null
+  /** Peers whose sync step 1 (the server's state vector) waits for the document to be applied. */
+  private step1Waiting: RoomPeer[] = []
+  private step1Timer: NodeJS.Timeout | null = null
+  private broken = false
   /** Upper bound of the document's encoded size: what was loaded plus every update applied since. */
   private docBytes = 0
   /** Which peer (or other instance) announced each awareness client id: nobody else can overwrite it. */
@@ -91,15 +110,13 @@ export class Room {
   ) {
     this.logLength = stored.logLength
     this.loadedSnapshot = stored.updates.length === 1 ? stored.updates[0] : null
+    this.unapplied = stored.updates
+    for (const update of stored.updates) this.docBytes += update.byteLength
     this.awareness.setLocalState(null)
-    Y.transact(this.doc, () => {
-      for (const update of stored.updates) {
-        Y.applyUpdate(this.doc, update)
-        this.docBytes += update.byteLength
-      }
-    })
-    this.doc.on('update', this.relayDocUpdate)
     this.awareness.on('update', this.relayAwarenessUpdate)
+    // Without a stored snapshot to answer from there is nothing to gain by waiting; a room shared
+    // with other instances exchanges state vectors as soon as it links.
+    if (!this.loadedSnapshot || options.pubsub) this.materialize()
     this.link = options.pubsub ? new RoomLink(this, options.pubsub, 2 * options.heartbeatMs) : null
   }
 
@@ -121,16 +138,77 @@ export class Room {
     return this.pending.length > 0 || this.flushing !== null
   }
 
-  /** Adds a peer and starts the sync: the server's step 1 and the current awareness states. */
+  /** The room's document, with everything stored applied. */
+  get doc(): Y.Doc {
+    this.materialize()
+    return this.ydoc
+  }
+
+  /**
+   * Applies the stored updates, once. If they cannot be applied the room is broken: every peer
+   * is closed with 1011 and the registry drops the room without writing anything for it.
+   */
+  private materialize(): void {
+    const updates = this.unapplied
+    if (updates === null) return
+    this.unapplied = null
+    try {
+      Y.transact(this.ydoc, () => {
+        for (const update of updates) Y.applyUpdate(this.ydoc, update)
+      })
+    } catch (error) {
+      this.broken = true
+      this.options.log.error({ room: this.id, err: error }, 'stored document unreadable')
+      this.options.onBroken(this)
+      for (const peer of Array.from(this.peers)) peer.close(Close.roomUnavailable)
+      throw new CloseError(Close.roomUnavailable)
+    }
+    this.ydoc.on('update', this.relayDocUpdate)
+  }
+
+  /**
+   * Adds a peer and starts the sync: the server's step 1 and the current awareness states. Right
+   * after a load the step 1 waits until the document is applied, which waits until the answers
+   * already sent have reached the kernel (or MAX_APPLY_DELAY_MS).
+   */
   join(peer: RoomPeer): void {
+    if (this.broken) {
+      peer.close(Close.roomUnavailable)
+      return
+    }
     this.peers.add(peer)
-    const sync = encoding.createEncoder()
-    encoding.writeVarUint(sync, MessageType.sync)
-    syncProtocol.writeSyncStep1(sync, this.doc)
-    peer.send(encoding.toUint8Array(sync))
+    if (this.unapplied === null) this.sendSyncStep1(peer)
+    else {
+      this.step1Waiting.push(peer)
+      if (!this.step1Timer) this.step1Timer = setTimeout(() => this.materializeWhenSent(performance.now()), 0)
+    }
     const states = this.awareness.getStates()
     if (states.size > 0) peer.send(encodeAwareness(this.awareness, Array.from(states.keys())))
     this.announcePresence()
+  }
+
+  private sendSyncStep1(peer: RoomPeer): void {
+    const sync = encoding.createEncoder()
+    encoding.writeVarUint(sync, MessageType.sync)
+    syncProtocol.writeSyncStep1(sync, this.ydoc)
+    peer.send(encoding.toUint8Array(sync))
+  }
+
+  private materializeWhenSent(since: number): void {
+    this.step1Timer = null
+    if (this.destroyed) return
+    const waiting = this.step1Waiting.filter((peer) => this.peers.has(peer))
+    if (this.unapplied !== null && performance.now() - since < MAX_APPLY_DELAY_MS && waiting.some((peer) => peer.bufferedBytes > 0)) {
+      this.step1Timer = setTimeout(() => this.materializeWhenSent(since), 2)
+      return
+    }
+    this.step1Waiting = []
+    try {
+      this.materialize()
+    } catch {
+      return
+    }
+    for (const peer of waiting) this.sendSyncStep1(peer)
   }
 
   /**
@@ -430,7 +508,7 @@ export class Room {
 
   /** Folds a non-empty log into the snapshot (before eviction, so the next load reads one blob). */
   async compactIfLogged(): Promise<void> {
-    if (this.logLength > 0) await this.compactLog()
+    if (this.logLength > 0 && !this.broken) await this.compactLog()
   }
 
   private async compactLog(): Promise<void> {
@@ -450,12 +528,15 @@ export class Room {
     this.link?.close()
     if (this.flushTimer) clearTimeout(this.flushTimer)
     if (this.awarenessTimer) clearTimeout(this.awarenessTimer)
+    if (this.step1Timer) clearTimeout(this.step1Timer)
     this.flushTimer = null
     this.awarenessTimer = null
-    this.doc.off('update', this.relayDocUpdate)
+    this.step1Timer = null
+    this.step1Waiting = []
+    this.ydoc.off('update', this.relayDocUpdate)
     this.awareness.off('update', this.relayAwarenessUpdate)
     this.awareness.destroy()
-    this.doc.destroy()
+    this.ydoc.destroy()
   }
 }
 

@@ -11,7 +11,7 @@ export class RoomRegistry {
   /** Set at shutdown: evictions still flush, but start no compaction. */
   private closing = false
 
-  constructor(private readonly options: Omit<RoomOptions, 'onIdle'>) {}
+  constructor(private readonly options: Omit<RoomOptions, 'onIdle' | 'onBroken'>) {}
 
   get size(): number {
     return this.loaded.size
@@ -40,7 +40,7 @@ export class RoomRegistry {
     if (room) return Promise.resolve(room)
     let pending = this.loading.get(roomId)
     if (!pending) {
-      pending = Room.load(roomId, { ...this.options, onIdle: (idle) => void this.evictIfIdle(idle) })
+      pending = Room.load(roomId, { ...this.options, onIdle: (idle) => void this.evictIfIdle(idle), onBroken: (broken) => this.drop(broken) })
         .then((loadedRoom) => {
           this.loaded.set(roomId, loadedRoom)
           this.options.metrics.rooms.set(this.loaded.size)
@@ -50,6 +50,14 @@ export class RoomRegistry {
       this.loading.set(roomId, pending)
     }
     return pending
+  }
+
+  /** Forgets a room whose stored document turned out unreadable: nothing is flushed or compacted for it. */
+  private drop(room: Room): void {
+    if (this.loaded.get(room.id) !== room) return
+    this.loaded.delete(room.id)
+    this.options.metrics.rooms.set(this.loaded.size)
+    room.destroy()
   }
 
   /**
