@@ -190,6 +190,8 @@ describe('persistence', () => {
     client.ws.send(new Uint8Array([0, 2, 2, 0, 0]))
     expect(await client.closed).toEqual({ code: 1011, reason: 'room unavailable' })
     expect(server.server.rooms.get('broken')).toBeUndefined()
+    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text()
+    expect(metrics).toMatch(/sync_room_load_failures_total 1\n/)
     expect(await countRows('RoomUpdate', 'broken')).toBe(1)
     expect(await countRows('RoomSnapshot', 'broken')).toBe(0)
   })

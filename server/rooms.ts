@@ -52,9 +52,10 @@ export class RoomRegistry {
     return pending
   }
 
-  /** Forgets a room whose stored document turned out unreadable: nothing is flushed or compacted for it. */
+  /** Forgets a room whose stored document turned out unreadable (a load failure, counted as one): nothing is flushed or compacted for it. */
   private drop(room: Room): void {
     if (this.loaded.get(room.id) !== room) return
+    this.options.metrics.roomLoadFailures.inc()
     this.loaded.delete(room.id)
     this.options.metrics.rooms.set(this.loaded.size)
     room.destroy()
