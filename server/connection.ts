@@ -286,6 +286,7 @@ export class Connection implements RoomPeer {
       this.room = null
     }
   }
+
   // The socket's listeners (`this` is the socket).
   private static onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
     connectionOf(this).receive(toBuffer(data), isBinary)
@@ -306,7 +307,6 @@ export class Connection implements RoomPeer {
     const code = (error as { code?: string }).code
     connectionOf(this).log.info({ err: error.message, code }, 'socket error')
   }
-
 }
 
 /** The optional schema of an auth frame, if it has the expected shape. */

@@ -265,14 +265,15 @@ export class Room {
     }
     // Both paths below decode the whole update before anything is applied (a malformed one throws: 1002).
     const update = decoding.readVarUint8Array(decoder)
+    const doc = this.doc
     if (peer.scope === 'view') {
       // A view-only peer's step 2 is normal as long as it carries nothing the room lacks.
-      if (!Y.snapshotContainsUpdate(Y.snapshot(this.doc), update)) throw new CloseError(Close.readOnly)
+      if (!Y.snapshotContainsUpdate(Y.snapshot(doc), update)) throw new CloseError(Close.readOnly)
       return
     }
     if (this.docBytes + update.byteLength > this.options.maxDocBytes) throw new CloseError(Close.docTooLarge)
     try {
-      validateUpdate(this.doc, update)
+      validateUpdate(doc, update)
     } catch (error) {
       if (error instanceof InvalidUpdateError) throw new CloseError({ code: 1007, reason: error.message })
       throw error
@@ -280,7 +281,7 @@ export class Room {
     this.docBytes += update.byteLength
     const count = (this.updateCounts.get(peer) ?? 0) + 1
     this.updateCounts.set(peer, count)
-    Y.applyUpdate(this.doc, update, peer)
+    Y.applyUpdate(doc, update, peer)
     // Acknowledge every update frame: with the batch that stores it, or at once if it changed nothing.
     if (this.pendingPeers.has(peer)) this.pendingPeers.set(peer, count)
     else if (this.flushingPeers?.has(peer)) this.flushingPeers.set(peer, count)

@@ -56,6 +56,10 @@ export class RoomRegistry {
   private drop(room: Room): void {
     if (this.loaded.get(room.id) !== room) return
     this.options.metrics.roomLoadFailures.inc()
+    this.forget(room)
+  }
+
+  private forget(room: Room): void {
     this.loaded.delete(room.id)
     this.options.metrics.rooms.set(this.loaded.size)
     room.destroy()
@@ -78,9 +82,7 @@ export class RoomRegistry {
     // The next load then reads one snapshot, which also answers its first client's sync as is.
     if (!this.closing && room.peers.size === 0 && !room.hasPendingWrites) await room.compactIfLogged()
     if (room.peers.size > 0 || room.hasPendingWrites || this.loaded.get(room.id) !== room) return
-    this.loaded.delete(room.id)
-    this.options.metrics.rooms.set(this.loaded.size)
-    room.destroy()
+    this.forget(room)
   }
 
   /**
