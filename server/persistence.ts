@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import * as Y from 'yjs'
-import type { Database, Provider } from '../lib/db/client.ts'
+import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils'
+import { driverAdapterOf, type Database, type Provider } from '../lib/db/client.ts'
 import { fromHex, hexColumn, placeholders } from '../lib/db/blobs.ts'
 import type { SerializedSchemaVersions } from '../lib/protocol.ts'
 import { SERVER_SCHEMA } from './validation.ts'
@@ -9,7 +10,7 @@ import { SERVER_SCHEMA } from './validation.ts'
 export interface StoredRoom {
   /** Yjs updates (snapshot first, then the log after it) to apply in order. */
   updates: Uint8Array[]
-  /** Log entries not yet folded into the snapshot. */
+  /** Log rows not yet folded into the snapshot. */
   logLength: number
   /** The tldraw schema recorded with the snapshot, if any. */
   schema?: SerializedSchemaVersions | null
@@ -23,8 +24,8 @@ export interface RoomStore {
   load(roomId: string): Promise<StoredRoom>
   /** The room a read-only link id belongs to, or null if no room has that view id. */
   roomIdForViewId(viewId: string): Promise<string | null>
-  /** Appends one (merged) update to the room's log; resolves once it is durable. */
-  append(roomId: string, update: Uint8Array): Promise<void>
+  /** Appends updates, in order, to the room's log; resolves once all of them are durable. */
+  append(roomId: string, updates: Uint8Array[]): Promise<void>
   /** Folds the room's log into its snapshot in one transaction. */
   compact(roomId: string): Promise<void>
   /** Resolves when the database answers. */
@@ -36,6 +37,12 @@ export interface RoomStore {
 
 /** Rows per INSERT statement: three parameters each, well under SQLite's and PostgreSQL's limits. */
 const APPEND_ROWS_PER_STATEMENT = 1000
+
+const ROW_ARG_TYPES = [
+  { scalarType: 'string', arity: 'scalar' },
+  { scalarType: 'bytes', arity: 'scalar' },
+  { scalarType: 'datetime', arity: 'scalar' },
+] as const
 
 interface StoredSnapshot {
   data: Uint8Array
@@ -50,20 +57,28 @@ interface StoredUpdate {
 
 interface QueuedAppend {
   roomId: string
-  data: Uint8Array<ArrayBuffer>
+  updates: Buffer[]
   resolve: () => void
   reject: (error: unknown) => void
 }
 
 /**
- * Stores rooms through Prisma: an append-only update log plus one snapshot per room.
+ * Stores rooms through Prisma: an append-only update log (one row per Yjs update, as received)
+ * plus one snapshot per room.
  *
  * Appends are group-committed: every append made in the same event-loop turn (rooms flush on a
  * shared grid, see Room.scheduleFlush) goes into one multi-row INSERT, so a hundred busy rooms
- * cost one statement and one commit per persist interval instead of a hundred.
+ * cost one statement and one commit per persist interval instead of a hundred. Updates are not
+ * merged before they are written: Y.mergeUpdates decodes and re-encodes every record, and the
+ * compaction merges them anyway.
  */
 export class PrismaRoomStore implements RoomStore {
   private queued: QueuedAppend[] = []
+  /**
+   * Appends and compactions run one at a time: on SQLite they share one connection, and an
+   * INSERT made while a compaction's transaction is open would commit or roll back with it.
+   */
+  private writing: Promise<unknown> = Promise.resolve()
 
   constructor(
     private readonly db: Database,
@@ -113,47 +128,89 @@ export class PrismaRoomStore implements RoomStore {
     return room?.id ?? null
   }
 
-  append(roomId: string, update: Uint8Array): Promise<void> {
+  append(roomId: string, updates: Uint8Array[]): Promise<void> {
+    if (updates.length === 0) return Promise.resolve()
     return new Promise((resolve, reject) => {
-      this.queued.push({ roomId, data: toBytes(update), resolve, reject })
+      this.queued.push({ roomId, updates: updates.map(toBuffer), resolve, reject })
       if (this.queued.length === 1) setImmediate(this.writeQueued)
     })
   }
 
-  private writeQueued = async (): Promise<void> => {
+  private writeQueued = (): void => {
     const queued = this.queued
     this.queued = []
-    for (let start = 0; start < queued.length; start += APPEND_ROWS_PER_STATEMENT) {
-      const batch = queued.slice(start, start + APPEND_ROWS_PER_STATEMENT)
+    void this.exclusive(async () => {
+      let adapter: SqlDriverAdapter
       try {
-        await this.insertUpdates(batch)
-        for (const entry of batch) entry.resolve()
+        adapter = await driverAdapterOf(this.db)
       } catch (error) {
-        if (batch.length === 1) {
-          batch[0].reject(error)
-          continue
-        }
-        // One room's bad row must not fail the others: write each on its own, each with its own outcome.
-        for (const entry of batch) await this.insertUpdates([entry]).then(() => entry.resolve(), entry.reject)
+        for (const entry of queued) entry.reject(error)
+        return
       }
+      // Statements of at most APPEND_ROWS_PER_STATEMENT rows; a room's updates never span two.
+      let batch: QueuedAppend[] = []
+      let rows = 0
+      for (const entry of queued) {
+        if (rows > 0 && rows + entry.updates.length > APPEND_ROWS_PER_STATEMENT) {
+          await this.insertBatch(adapter, batch)
+          batch = []
+          rows = 0
+        }
+        batch.push(entry)
+        rows += entry.updates.length
+      }
+      if (batch.length > 0) await this.insertBatch(adapter, batch)
+    })
+  }
+
+  private async insertBatch(adapter: SqlDriverAdapter, batch: QueuedAppend[]): Promise<void> {
+    try {
+      await this.insertUpdates(adapter, batch)
+      for (const entry of batch) entry.resolve()
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].reject(error)
+        return
+      }
+      // One room's bad row must not fail the others: write each on its own, each with its own outcome.
+      for (const entry of batch) await this.insertUpdates(adapter, [entry]).then(() => entry.resolve(), entry.reject)
     }
   }
 
   /**
-   * One multi-row INSERT through Prisma's raw query path: the same table Prisma's models read,
-   * at a fifth of createMany's CPU (micro-benchmark in docs/benchmarks.md: 3 ms against 14 ms
-   * for 100 rows).
+   * One multi-row INSERT through the driver adapter Prisma itself uses (lib/db/client.ts), into
+   * the table Prisma's models read. Prisma's own raw query path sends every row's bytes through
+   * its query compiler, which cost ten times the statement.
    */
-  private async insertUpdates(rows: QueuedAppend[]): Promise<void> {
-    const values = rows.map((_, i) => `(${placeholders(this.provider, 3, 3 * i)})`).join(', ')
+  private async insertUpdates(adapter: SqlDriverAdapter, entries: QueuedAppend[]): Promise<void> {
     const createdAt = new Date()
-    await this.db.$executeRawUnsafe(
-      `INSERT INTO "RoomUpdate" ("roomId", "data", "createdAt") VALUES ${values}`,
-      ...rows.flatMap(({ roomId, data }) => [roomId, data, createdAt]),
-    )
+    const args: unknown[] = []
+    const values: string[] = []
+    for (const { roomId, updates } of entries) {
+      for (const data of updates) {
+        values.push(`(${placeholders(this.provider, 3, args.length)})`)
+        args.push(roomId, data, createdAt)
+      }
+    }
+    await adapter.executeRaw({
+      sql: `INSERT INTO "RoomUpdate" ("roomId", "data", "createdAt") VALUES ${values.join(', ')}`,
+      args,
+      argTypes: values.flatMap(() => ROW_ARG_TYPES),
+    })
   }
 
-  async compact(roomId: string): Promise<void> {
+  /** Runs `write` after every append and compaction before it has finished. */
+  private exclusive<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.writing.then(write)
+    this.writing = result.catch(() => {})
+    return result
+  }
+
+  compact(roomId: string): Promise<void> {
+    return this.exclusive(() => this.compactNow(roomId))
+  }
+
+  private async compactNow(roomId: string): Promise<void> {
     await this.db.$transaction(async (tx) => {
       if (this.provider === 'postgresql') {
         // Instances sharing the database never compact one room at the same time.
@@ -194,6 +251,11 @@ function toBytes(update: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(update.buffer as ArrayBuffer, update.byteOffset, update.byteLength)
 }
 
+/** The same bytes as a Buffer (no copy): what better-sqlite3 binds as a BLOB. */
+function toBuffer(update: Uint8Array): Buffer {
+  return Buffer.from(update.buffer, update.byteOffset, update.byteLength)
+}
+
 /** Keeps rooms in memory: for tests of the room logic and for tools that need no database. */
 export class MemoryRoomStore implements RoomStore {
   readonly rooms = new Map<string, { snapshot: Uint8Array | null; log: Uint8Array[] }>()
@@ -208,9 +270,9 @@ export class MemoryRoomStore implements RoomStore {
     return null
   }
 
-  async append(roomId: string, update: Uint8Array): Promise<void> {
+  async append(roomId: string, updates: Uint8Array[]): Promise<void> {
     const room = this.rooms.get(roomId) ?? { snapshot: null, log: [] }
-    room.log.push(update)
+    room.log.push(...updates)
     this.rooms.set(roomId, room)
   }
 

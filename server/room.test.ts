@@ -105,7 +105,7 @@ describe('room (in-memory store)', () => {
       compact: (id) => store.compact(id),
       ping: () => store.ping(),
       close: () => store.close(),
-      append: (id, update) => (failing ? Promise.reject(new Error('disk on fire')) : store.append(id, update)),
+      append: (id, updates) => (failing ? Promise.reject(new Error('disk on fire')) : store.append(id, updates)),
     }
     const room = await loadRoom(flaky)
     const a = peer('a')

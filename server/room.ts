@@ -483,7 +483,7 @@ export class Room {
     const { store, metrics, log } = this.options
     const started = performance.now()
     try {
-      await store.append(this.id, batch.length === 1 ? batch[0] : Y.mergeUpdates(batch))
+      await store.append(this.id, batch)
     } catch (error) {
       this.failures++
       metrics.persistFailures.inc()

@@ -272,7 +272,7 @@ describe('large documents', () => {
     const db = await createDatabase(database.url)
     const store = new PrismaRoomStore(db, providerOf(database.url))
     await store.load('big')
-    await store.append('big', whole)
+    await store.append('big', [whole])
     await db.$disconnect()
 
     const client = await raw('big', tokenFor('big'))
