@@ -163,7 +163,6 @@ export class Room {
       for (const peer of Array.from(this.peers)) peer.close(Close.roomUnavailable)
       throw new CloseError(Close.roomUnavailable)
     }
-    this.ydoc.on('update', this.relayDocUpdate)
   }
 
   /**
@@ -281,7 +280,8 @@ export class Room {
     this.docBytes += update.byteLength
     const count = (this.updateCounts.get(peer) ?? 0) + 1
     this.updateCounts.set(peer, count)
-    Y.applyUpdate(doc, update, peer)
+    if (step === syncProtocol.messageYjsUpdate) this.applyAsReceived(update, peer)
+    else this.applyChanges(update, peer)
     // Acknowledge every update frame: with the batch that stores it, or at once if it changed nothing.
     if (this.pendingPeers.has(peer)) this.pendingPeers.set(peer, count)
     else if (this.flushingPeers?.has(peer)) this.flushingPeers.set(peer, count)
@@ -335,11 +335,52 @@ export class Room {
   }
 
   /**
+   * Applies a peer's live update and relays and stores it as received. The document gets no
+   * 'update' listener, so Yjs does not encode the change again: the bytes the peer sent (checked
+   * by validateUpdate) are what every other peer and the store get.
+   */
+  private applyAsReceived(update: Uint8Array, peer: RoomPeer): void {
+    let applied: Y.Transaction | null = null
+    Y.transact(
+      this.ydoc,
+      (transaction) => {
+        applied = transaction
+        Y.applyUpdate(this.ydoc, update, peer)
+      },
+      peer,
+    )
+    if (applied && changedDocument(applied, this.ydoc)) this.relayDocUpdate(update, peer)
+  }
+
+  /**
+   * Applies an update and relays only what it added to the document, as Yjs encodes it: for a
+   * client's sync step 2 (which carries its whole delete set, and often nothing new) and for
+   * updates from other instances.
+   */
+  private applyChanges(update: Uint8Array, origin: RoomPeer | RemoteOrigin): void {
+    const changes: Uint8Array[] = []
+    const collect = (change: Uint8Array) => changes.push(change)
+    this.ydoc.on('update', collect)
+    try {
+      Y.applyUpdate(this.ydoc, update, origin)
+    } finally {
+      this.ydoc.off('update', collect)
+    }
+    for (const change of changes) this.relayDocUpdate(change, origin)
+  }
+
+  /** Applies an update another instance relayed (see RoomLink): relayed to this instance's peers, stored there. */
+  applyRemote(update: Uint8Array, origin: RemoteOrigin): void {
+    this.materialize()
+    this.applyChanges(update, origin)
+  }
+
+  /**
    * Relays a document update to every other peer (encoded once). An update from this instance's
    * own peers is queued for the store and published to the other instances; one from another
    * instance is stored there.
    */
-  private relayDocUpdate = (update: Uint8Array, origin: unknown): void => {
+  private relayDocUpdate(update: Uint8Array, origin: RoomPeer | RemoteOrigin): void {
     this.loadedSnapshot = null
     this.wholeDocumentMessages = null
     const encoder = encoding.createEncoder()
@@ -352,7 +393,7 @@ export class Room {
     if (origin instanceof RemoteOrigin) return
     this.link?.publishUpdate(update)
     this.pending.push(update)
-    if (origin && this.peers.has(origin as RoomPeer)) this.pendingPeers.set(origin as RoomPeer, this.updateCounts.get(origin as RoomPeer) ?? 0)
+    if (this.peers.has(origin)) this.pendingPeers.set(origin, this.updateCounts.get(origin) ?? 0)
     this.scheduleFlush()
   }
 
@@ -534,7 +575,6 @@ export class Room {
     this.awarenessTimer = null
     this.step1Timer = null
     this.step1Waiting = []
-    this.ydoc.off('update', this.relayDocUpdate)
     this.awareness.off('update', this.relayAwarenessUpdate)
     this.awareness.destroy()
     this.ydoc.destroy()
@@ -552,6 +592,17 @@ function syncAnswer(update: Uint8Array): Uint8Array[] {
     // One native copy: lib0's encoder copies a multi-MB part through its growing buffers.
     return Buffer.concat([encoding.toUint8Array(header), part])
   })
+}
+
+/**
+ * Whether a finished transaction added or deleted anything, or left content waiting for an update
+ * it depends on (that content is relayed and stored with the update that brought it).
+ */
+function changedDocument(transaction: Y.Transaction, doc: Y.Doc): boolean {
+  if (transaction.deleteSet.clients.size > 0) return true
+  if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) return true
+  for (const [client, clock] of transaction.afterState) if (transaction.beforeState.get(client) !== clock) return true
+  return false
 }
 
 function savedFrame(through: number): string {

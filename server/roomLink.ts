@@ -16,6 +16,8 @@ export interface LinkedRoom {
   readonly id: string
   readonly doc: Y.Doc
   readonly awareness: awarenessProtocol.Awareness
+  /** Applies an update from another instance and relays it to this instance's sockets. */
+  applyRemote(update: Uint8Array, origin: RemoteOrigin): void
   /** Stores updates another instance received but can no longer store (it died). */
   adoptUpdates(updates: Uint8Array[]): void
   /** Removes the awareness states a vanished instance's clients announced. */
@@ -175,6 +177,6 @@ export class RoomLink {
   private applyRemote(from: string, seq: number, update: Uint8Array): void {
     const remote = this.remote(from)
     remote.unconfirmed.push({ seq, update })
-    Y.applyUpdate(this.room.doc, update, new RemoteOrigin(from, seq))
+    this.room.applyRemote(update, new RemoteOrigin(from, seq))
   }
 }
