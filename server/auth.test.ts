@@ -160,8 +160,13 @@ describe('upgrade checks', () => {
   })
 
   it('counts refused auths in /metrics by reason', async () => {
-    await closeAfterFirstFrame(JSON.stringify({ type: 'auth', token: 'bad' }))
+    const frame = JSON.stringify({ type: 'auth', token: 'bad' })
+    await closeAfterFirstFrame(frame)
     const response = await fetch(`http://127.0.0.1:${server.port}/metrics`)
-    expect(await response.text()).toMatch(/sync_auth_failures_total\{reason="invalid token"\} 1/)
+    const text = await response.text()
+    expect(text).toMatch(/sync_auth_failures_total\{reason="invalid token"\} 1/)
+    // The traffic counters, read at scrape time, saw that frame.
+    expect(text).toMatch(/^sync_messages_in_total 1$/m)
+    expect(text).toMatch(new RegExp(`^sync_bytes_in_total ${frame.length}$`, 'm'))
   })
 })

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Duplex } from 'node:stream'
 import type { WebSocket, RawData } from 'ws'
 import { Close, isSchemaNewer, type AuthOkMessage, type CloseReason, type PeerIdentity, type Scope, type SerializedSchemaVersions } from '../lib/protocol.ts'
 import { SERVER_SCHEMA } from './validation.ts'
@@ -8,6 +9,7 @@ import { RateBudget, type RateLimits } from './limits.ts'
 import type { RoomRegistry } from './rooms.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
+import { SHARED_FRAME_MAX_BYTES, sharedFrame } from './frame.ts'
 
 export interface ConnectionContext extends RateLimits {
   rooms: RoomRegistry
@@ -60,6 +62,8 @@ export class Connection implements RoomPeer {
 
   constructor(
     private readonly ws: WebSocket,
+    /** The socket ws speaks on (from the upgrade): shared broadcast frames are written to it directly. */
+    private readonly socket: Duplex,
     readonly roomId: string,
     readonly ip: string,
     /** Shared by every connection of the server (one object, not one per socket). */
@@ -99,9 +103,15 @@ export class Connection implements RoomPeer {
       this.terminate()
       return
     }
-    this.ws.send(data)
-    this.context.metrics.messagesOut.inc()
-    this.context.metrics.bytesOut.inc(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength)
+    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength
+    // A small message is framed once for all the sockets it goes to (server/frame.ts). Writing the
+    // frame to the socket keeps the order of ws's own frames: without permessage-deflate
+    // (server.ts turns it off) ws writes every frame to the socket synchronously, queueing none.
+    if (bytes <= SHARED_FRAME_MAX_BYTES) this.socket.write(sharedFrame(data))
+    else this.ws.send(data)
+    const traffic = this.context.metrics.traffic
+    traffic.messagesOut++
+    traffic.bytesOut += bytes
   }
 
   /** Sends a WebSocket ping; a socket that did not answer the previous one is terminated. */
@@ -136,8 +146,9 @@ export class Connection implements RoomPeer {
 
   private receive(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return
-    this.context.metrics.messagesIn.inc()
-    this.context.metrics.bytesIn.inc(data.byteLength)
+    const traffic = this.context.metrics.traffic
+    traffic.messagesIn++
+    traffic.bytesIn += data.byteLength
     try {
       if (!this.budget.take(data.byteLength, this.context)) throw new CloseError(Close.rateLimited)
       switch (this.state) {

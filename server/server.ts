@@ -92,6 +92,8 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
   const authFailures = new WindowCounter(60_000)
   let shuttingDown = false
 
+  // No permessage-deflate: Connection writes shared broadcast frames to the socket itself, which
+  // keeps frame order only while ws never holds a frame back to compress it.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false })
 
   const serveHttp: http.RequestListener = (req, res) => {
@@ -162,7 +164,7 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     const ip = req.socket.remoteAddress ?? 'unknown'
     wss.handleUpgrade(req, socket, head, (ws) => {
       socketsPerIp.set(ip, (socketsPerIp.get(ip) ?? 0) + 1)
-      connections.add(new Connection(ws, roomId, ip, connectionContext))
+      connections.add(new Connection(ws, socket, roomId, ip, connectionContext))
       metrics.sockets.set(connections.size)
     })
   })
