@@ -1,6 +1,7 @@
 import * as Y from 'yjs'
 import { createTLSchema } from '@tldraw/tlschema'
 import { BOARD_RECORDS_MAP, type SerializedSchemaVersions } from '../lib/protocol.ts'
+import { readUpdateItems, UnsupportedContentError, type StructId, type UpdateItem } from './updateReader.ts'
 
 /**
  * Checks a Yjs update before it is applied, relayed or stored: it may only write tldraw
@@ -28,16 +29,26 @@ interface Location {
 
 /** Throws InvalidUpdateError, with a short reason, if `update` writes anything but valid records. */
 export function validateUpdate(doc: Y.Doc, update: Uint8Array): void {
-  const { structs } = Y.decodeUpdate(update)
-  const inUpdate = structs.filter((struct): struct is Y.Item => struct instanceof Y.Item)
-  for (const item of inUpdate) {
-    const { root, key } = locate(doc, item, inUpdate, 0)
+  let items: UpdateItem[]
+  try {
+    items = readUpdateItems(update)
+  } catch (error) {
+    if (error instanceof UnsupportedContentError) throw new InvalidUpdateError('records must be plain values')
+    throw error
+  }
+  const byClient = new Map<number, UpdateItem[]>()
+  for (const item of items) {
+    const own = byClient.get(item.client)
+    if (own) own.push(item)
+    else byClient.set(item.client, [item])
+  }
+  for (const item of items) {
+    const { root, key } = locate(doc, item, byClient, 0)
     if (root !== BOARD_RECORDS_MAP) throw new InvalidUpdateError(`write outside the board map (${root.slice(0, 20)})`)
     if (key === null) throw new InvalidUpdateError('board map entries only')
-    const content = item.content
-    if (content instanceof Y.ContentDeleted) continue
-    if (!(content instanceof Y.ContentAny) || content.arr.length !== 1) throw new InvalidUpdateError('records must be plain values')
-    validateRecord(key, content.arr[0])
+    if (item.values === null) continue
+    if (item.values.length !== 1) throw new InvalidUpdateError('records must be plain values')
+    validateRecord(key, item.values[0])
   }
 }
 
@@ -57,21 +68,34 @@ function validateRecord(key: string, record: unknown): void {
   }
 }
 
+/** The item of the update (clock-ordered per client) whose clock range holds `id`, if any. */
+function itemInUpdate(byClient: Map<number, UpdateItem[]>, id: StructId): UpdateItem | undefined {
+  const own = byClient.get(id.client)
+  if (!own) return undefined
+  let low = 0
+  let high = own.length - 1
+  while (low <= high) {
+    const middle = (low + high) >>> 1
+    const item = own[middle]
+    if (id.clock < item.clock) high = middle - 1
+    else if (id.clock >= item.clock + item.length) low = middle + 1
+    else return item
+  }
+  return undefined
+}
+
 /** Finds which root type and map key an item writes to, following its origin when needed. */
-function locate(doc: Y.Doc, item: Y.Item, inUpdate: Y.Item[], depth: number): Location {
+function locate(doc: Y.Doc, item: UpdateItem, byClient: Map<number, UpdateItem[]>, depth: number): Location {
   if (depth > 64) throw new InvalidUpdateError('origin chain too long')
-  const parent = item.parent as unknown
-  if (typeof parent === 'string') return { root: parent, key: item.parentSub }
-  if (parent instanceof Y.ID) throw new InvalidUpdateError('nested types are not allowed')
+  if (item.parentRoot !== null) return { root: item.parentRoot, key: item.parentSub }
+  if (item.parentIsItem) throw new InvalidUpdateError('nested types are not allowed')
   const origin = item.origin ?? item.rightOrigin
   if (!origin) throw new InvalidUpdateError('item without parent')
-  const sibling = inUpdate.find(
-    (other) => other !== item && other.id.client === origin.client && other.id.clock <= origin.clock && origin.clock < other.id.clock + other.length,
-  )
-  if (sibling) return locate(doc, sibling, inUpdate, depth + 1)
+  const sibling = itemInUpdate(byClient, origin)
+  if (sibling && sibling !== item) return locate(doc, sibling, byClient, depth + 1)
   let known: Y.Item | Y.GC
   try {
-    known = Y.getItem(doc.store, origin) as Y.Item | Y.GC
+    known = Y.getItem(doc.store, Y.createID(origin.client, origin.clock)) as Y.Item | Y.GC
   } catch {
     throw new InvalidUpdateError('refers to unknown content')
   }
