@@ -505,8 +505,8 @@ export class Room {
   }
 
   /**
-   * Writes the queued updates as one merged log entry, then tells the peers whose edits it
-   * held. On failure the updates stay queued and the write is retried with back-off.
+   * Writes the queued updates to the log (one batch, one row per update), then tells the peers
+   * whose edits it held. On failure the updates stay queued and the write is retried with back-off.
    */
   flushPendingUpdates(): Promise<void> {
     if (this.flushing) return this.flushing.then(() => (this.pending.length > 0 ? this.flushPendingUpdates() : undefined))

@@ -4,7 +4,8 @@ import type { Provider } from './client.ts'
  * Reading binary columns without Prisma's slow path. Prisma's driver adapters turn a BLOB/BYTEA
  * result into a JavaScript array of numbers (for a 3.6 MB document: 0.4 s and a few hundred MB of
  * garbage); reading the column as hex text through a raw query and decoding it natively is
- * about ten times cheaper. Writes are fine as they are (Prisma passes bytes as base64).
+ * about ten times cheaper. The sync server writes updates through the driver adapter as bytes
+ * (server/persistence.ts).
  */
 
 /** SQL for `column` read as lower-case hex text. */
