@@ -11,6 +11,10 @@ export class RedisPubSub implements PubSub {
   private readonly handlers = new Map<string, (message: Uint8Array) => void>()
   private readonly reconnectListeners: (() => void)[] = []
   private connectedOnce = false
+  private publisherConnectedOnce = false
+  private resubscribing = false
+  /** A connection came back after a loss and the rooms have not exchanged state since. */
+  private exchangeDue = false
 
   /** Connects to Redis; ioredis is loaded here, so a server without REDIS_URL never loads it. */
   static async connect(url: string, prefix: string, log: Logger): Promise<RedisPubSub> {
@@ -42,14 +46,36 @@ export class RedisPubSub implements PubSub {
       }
       // Make sure every channel is subscribed again before asking the others for what we missed.
       const channels = Array.from(this.handlers.keys())
+      this.resubscribing = true
       const resubscribed = channels.length > 0 ? this.subscriber.subscribe(...channels) : Promise.resolve(0)
       resubscribed
         .then(() => {
-          this.log.info({ rooms: channels.length }, 'redis reconnected; exchanging room state')
-          for (const listener of this.reconnectListeners) listener()
+          this.resubscribing = false
+          this.exchangeDue = true
+          this.exchangeWhenBothReady()
         })
         .catch((error: Error) => this.log.warn({ err: error.message }, 'resubscribe failed'))
     })
+    this.publisher.on('ready', () => {
+      if (!this.publisherConnectedOnce) {
+        this.publisherConnectedOnce = true
+        return
+      }
+      // Publishes were dropped while it was down: the others must be asked again.
+      this.exchangeDue = true
+      this.exchangeWhenBothReady()
+    })
+  }
+
+  /**
+   * Runs the state exchange once both connections are back: the two reconnect on their own
+   * timers, and a request published while the publisher is still down would be dropped.
+   */
+  private exchangeWhenBothReady(): void {
+    if (!this.exchangeDue || this.resubscribing || this.publisher.status !== 'ready' || this.subscriber.status !== 'ready') return
+    this.exchangeDue = false
+    this.log.info({ rooms: this.handlers.size }, 'redis reconnected; exchanging room state')
+    for (const listener of this.reconnectListeners) listener()
   }
 
   subscribe(channel: string, onMessage: (message: Uint8Array) => void): void {
