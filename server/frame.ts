@@ -36,13 +36,16 @@ let lastMessage: Uint8Array | string | null = null
 let lastFrame: Buffer | null = null
 
 /**
- * The frame of `data`, made once while the same message is sent to one socket after another
- * (a room's broadcast loop): the last message and its frame are remembered.
+ * The shared frame of `data` when the same message is being sent to one socket after another (a
+ * room's broadcast loop), or null for a message's first recipient: a message sent to one socket
+ * only goes through ws, without a copy into a frame.
  */
-export function sharedFrame(data: Uint8Array | string): Buffer {
-  if (data !== lastMessage || lastFrame === null) {
-    lastFrame = frameMessage(data)
+export function sharedFrame(data: Uint8Array | string): Buffer | null {
+  if (data !== lastMessage) {
     lastMessage = data
+    lastFrame = null
+    return null
   }
+  lastFrame ??= frameMessage(data)
   return lastFrame
 }
