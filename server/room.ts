@@ -11,6 +11,7 @@ import type { Metrics } from './metrics.ts'
 import type { PubSub } from './fanout.ts'
 import { RemoteOrigin, RoomLink } from './roomLink.ts'
 import { SYNC_PART_BYTES, splitUpdate } from './syncParts.ts'
+import { applyReadUpdate, type ReadUpdate } from './updateReader.ts'
 
 /** A connection as the room sees it: the room never touches the socket library. */
 export interface RoomPeer {
@@ -277,8 +278,9 @@ export class Room {
       return
     }
     if (this.docBytes + update.byteLength > this.options.maxDocBytes) throw new CloseError(Close.docTooLarge)
+    let read: ReadUpdate
     try {
-      validateUpdate(doc, update)
+      read = validateUpdate(doc, update)
     } catch (error) {
       if (error instanceof InvalidUpdateError) throw new CloseError({ code: 1007, reason: error.message })
       throw error
@@ -286,8 +288,8 @@ export class Room {
     this.docBytes += update.byteLength
     const count = (this.updateCounts.get(peer) ?? 0) + 1
     this.updateCounts.set(peer, count)
-    if (step === syncProtocol.messageYjsUpdate) this.applyAsReceived(update, peer)
-    else this.applyChanges(update, peer)
+    if (step === syncProtocol.messageYjsUpdate) this.applyAsReceived(read, peer)
+    else this.applyChanges(read, peer)
     // Acknowledge every update frame: with the batch that stores it, or at once if it changed nothing.
     if (this.pendingPeers.has(peer)) this.pendingPeers.set(peer, count)
     else if (this.flushingPeers?.has(peer)) this.flushingPeers.set(peer, count)
@@ -345,17 +347,17 @@ export class Room {
    * 'update' listener, so Yjs does not encode the change again: the bytes the peer sent (checked
    * by validateUpdate) are what every other peer and the store get.
    */
-  private applyAsReceived(update: Uint8Array, peer: RoomPeer): void {
+  private applyAsReceived(read: ReadUpdate, peer: RoomPeer): void {
     let applied: Y.Transaction | null = null
     Y.transact(
       this.ydoc,
       (transaction) => {
         applied = transaction
-        Y.applyUpdate(this.ydoc, update, peer)
+        applyReadUpdate(this.ydoc, read, peer)
       },
       peer,
     )
-    if (applied && changedDocument(applied, this.ydoc)) this.relayDocUpdate(update, peer)
+    if (applied && changedDocument(applied, this.ydoc)) this.relayDocUpdate(read.bytes, peer)
   }
 
   /**
@@ -363,12 +365,13 @@ export class Room {
    * client's sync step 2 (which carries its whole delete set, and often nothing new) and for
    * updates from other instances.
    */
-  private applyChanges(update: Uint8Array, origin: RoomPeer | RemoteOrigin): void {
+  private applyChanges(update: Uint8Array | ReadUpdate, origin: RoomPeer | RemoteOrigin): void {
     const changes: Uint8Array[] = []
     const collect = (change: Uint8Array) => changes.push(change)
     this.ydoc.on('update', collect)
     try {
-      Y.applyUpdate(this.ydoc, update, origin)
+      if (update instanceof Uint8Array) Y.applyUpdate(this.ydoc, update, origin)
+      else applyReadUpdate(this.ydoc, update, origin)
     } finally {
       this.ydoc.off('update', collect)
     }

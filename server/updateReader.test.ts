@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { BOARD_RECORDS_MAP } from '../lib/protocol.ts'
 import { geoShapeRecord } from '../lib/shapeRecord.ts'
-import { MalformedUpdateError, readUpdateItems, UnsupportedContentError } from './updateReader.ts'
+import { applyReadUpdate, MalformedUpdateError, readUpdate, readUpdateItems, UnsupportedContentError } from './updateReader.ts'
 
 /** What Yjs's own decoder makes of an update, in the reader's terms. */
 function decodedByYjs(update: Uint8Array) {
@@ -80,5 +80,24 @@ describe('readUpdateItems', () => {
     bad[at + 1] = 0x28 // 0xc3 0x28 is not UTF-8
     expect(() => Y.decodeUpdate(bad)).toThrow()
     expect(() => readUpdateItems(bad)).toThrow()
+  })
+})
+
+describe('applyReadUpdate', () => {
+  it('builds the same document as Y.applyUpdate, from the values already read', () => {
+    const viaYjs = new Y.Doc()
+    const viaReader = new Y.Doc()
+    for (const update of sampleUpdates()) {
+      Y.applyUpdate(viaYjs, update)
+      applyReadUpdate(viaReader, readUpdate(update), 'test')
+    }
+    expect(Y.encodeStateAsUpdate(viaReader)).toEqual(Y.encodeStateAsUpdate(viaYjs))
+    expect(viaReader.getMap(BOARD_RECORDS_MAP).toJSON()).toEqual(viaYjs.getMap(BOARD_RECORDS_MAP).toJSON())
+
+    // The document holds the very object the reader made: the value was not decoded twice.
+    const fresh = new Y.Doc()
+    const read = readUpdate(sampleUpdates()[0])
+    applyReadUpdate(fresh, read, 'test')
+    expect(fresh.getMap(BOARD_RECORDS_MAP).get('shape:a')).toBe(read.values[0])
   })
 })

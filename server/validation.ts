@@ -1,7 +1,7 @@
 import * as Y from 'yjs'
 import { createTLSchema } from '@tldraw/tlschema'
 import { BOARD_RECORDS_MAP, type SerializedSchemaVersions } from '../lib/protocol.ts'
-import { readUpdateItems, UnsupportedContentError, type StructId, type UpdateItem } from './updateReader.ts'
+import { readUpdate, UnsupportedContentError, type ReadUpdate, type StructId, type UpdateItem } from './updateReader.ts'
 
 /**
  * Checks a Yjs update before it is applied, relayed or stored: it may only write tldraw
@@ -27,15 +27,19 @@ interface Location {
   key: string | null
 }
 
-/** Throws InvalidUpdateError, with a short reason, if `update` writes anything but valid records. */
-export function validateUpdate(doc: Y.Doc, update: Uint8Array): void {
-  let items: UpdateItem[]
+/**
+ * Throws InvalidUpdateError, with a short reason, if `update` writes anything but valid records.
+ * Returns the update as read, for applyReadUpdate (the values are not decoded a second time).
+ */
+export function validateUpdate(doc: Y.Doc, update: Uint8Array): ReadUpdate {
+  let read: ReadUpdate
   try {
-    items = readUpdateItems(update)
+    read = readUpdate(update)
   } catch (error) {
     if (error instanceof UnsupportedContentError) throw new InvalidUpdateError('records must be plain values')
     throw error
   }
+  const items = read.items
   const byClient = new Map<number, UpdateItem[]>()
   for (const item of items) {
     const own = byClient.get(item.client)
@@ -50,6 +54,7 @@ export function validateUpdate(doc: Y.Doc, update: Uint8Array): void {
     if (item.values.length !== 1) throw new InvalidUpdateError('records must be plain values')
     validateRecord(key, item.values[0])
   }
+  return read
 }
 
 function validateRecord(key: string, record: unknown): void {
