@@ -58,9 +58,6 @@ const MAX_APPLY_DELAY_MS = 1_000
 
 const MAX_RETRY_DELAY_MS = 10_000
 
-/** Instants per persist interval at which rooms flush (each room keeps one, from its id). */
-const FLUSH_PHASES = 4
-
 /**
  * One board in memory: its Y.Doc, awareness and peers. Applies and relays updates,
  * batches them to the store, and tells peers when their edits are saved.
@@ -106,8 +103,6 @@ export class Room {
   private destroyed = false
   /** The same room on other instances, when scaled out. */
   readonly link: RoomLink | null
-  /** Which of the FLUSH_PHASES instants of the flush grid this room uses. */
-  private readonly flushPhase: number
 
   private constructor(
     readonly id: string,
@@ -115,7 +110,6 @@ export class Room {
     private readonly options: RoomOptions,
   ) {
     this.logLength = stored.logLength
-    this.flushPhase = phaseOf(id)
     this.loadedSnapshot = stored.updates.length === 1 ? stored.updates[0] : null
     this.unapplied = stored.updates
     for (const update of stored.updates) this.docBytes += update.byteLength
@@ -491,16 +485,14 @@ export class Room {
   }
 
   /**
-   * Flushes at the room's next instant on a shared grid (or after a retry's back-off): the grid
-   * has FLUSH_PHASES instants per persist interval and each room always uses the same one, so the
-   * store writes the batches of all rooms due together in one statement, the writes and `saved`
-   * frames of a busy server are spread over the interval instead of arriving in one burst, and no
-   * update waits longer than one interval.
+   * Flushes at the next multiple of the persist interval (or after a retry's back-off): every
+   * room's timer falls on the same shared grid, so the store can write all rooms' batches in one
+   * statement, and no update waits longer than one interval.
    */
   private scheduleFlush(backOffMs?: number): void {
     if (this.flushTimer || this.destroyed) return
     const interval = this.options.persistIntervalMs
-    const delay = backOffMs ?? interval - ((Date.now() + this.flushPhase * (interval / FLUSH_PHASES)) % interval)
+    const delay = backOffMs ?? interval - (Date.now() % interval)
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null
       void this.flushPendingUpdates()
@@ -590,13 +582,6 @@ export class Room {
     this.awareness.destroy()
     this.ydoc.destroy()
   }
-}
-
-/** A room's flush phase: a small hash of its id, so rooms spread evenly over the grid. */
-function phaseOf(id: string): number {
-  let hash = 0
-  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0
-  return (hash >>> 0) % FLUSH_PHASES
 }
 
 /** The sync messages that carry an answer to a step 1: updates for all parts but the last, then the step 2. */
