@@ -107,9 +107,9 @@ export class Connection implements RoomPeer {
     // A small binary message (a document or awareness update) sent to several sockets in a row is
     // framed once for all of them (server/frame.ts). Text frames (presence, acks) go through ws:
     // written as shared frames they cost memory per idle socket (idle-capacity benchmark: 116k
-    // against 152k sockets per GiB; the cause was not pinned down). Writing the frame to the socket keeps the order of ws's own frames:
-    // without permessage-deflate (server.ts turns it off) ws writes every frame to the socket
-    // synchronously, queueing none.
+    // against 152k sockets per GiB; the cause was not pinned down). Writing the frame to the
+    // socket keeps the order of ws's own frames: without permessage-deflate (server.ts turns it
+    // off) ws writes every frame to the socket synchronously, queueing none.
     const frame = typeof data !== 'string' && bytes <= SHARED_FRAME_MAX_BYTES ? sharedFrame(data) : null
     if (frame) this.socket.write(frame)
     else this.ws.send(data)
