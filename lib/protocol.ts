@@ -30,7 +30,8 @@ export const Close = {
   readOnly: { code: 1008, reason: 'read-only' },
   rateLimited: { code: 1008, reason: 'rate limit exceeded' },
   awarenessTooLarge: { code: 1008, reason: 'awareness state too large' },
-  docTooLarge: { code: 1009, reason: 'document too large' },
+  // MAX_DOC_BYTES: the board's current content (server/documentSize.ts), not its history; deleting always fits.
+  docTooLarge: { code: 1009, reason: 'board is full: delete shapes or images to make room' },
   roomFull: { code: 1013, reason: 'room full' },
   // 4400–4499: y-websocket's provider does not reconnect after these.
   schemaTooNew: { code: 4426, reason: 'board version is newer than the server; please reload' },

@@ -8,6 +8,7 @@ import net from 'node:net'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { startCluster, type Cluster } from './cluster.ts'
+import { POSTGRES_MIGRATIONS_DIR, readMigrations } from '../lib/db/migrate.ts'
 import {
   TEST_ORIGIN,
   TEST_SECRET,
@@ -207,8 +208,8 @@ describe('scale-out over Redis and PostgreSQL', () => {
       for (const proc of started) proc.child.kill('SIGTERM')
       await Promise.all(started.map((proc) => proc.exited))
     })
-    const { rows } = await admin.query('SELECT migration_name FROM "_prisma_migrations"')
+    const { rows } = await admin.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name')
     await admin.end()
-    expect(rows).toHaveLength(1)
+    expect(rows.map((row) => row.migration_name)).toEqual(readMigrations(POSTGRES_MIGRATIONS_DIR).map((migration) => migration.name))
   }, 60_000)
 })

@@ -3,7 +3,7 @@ import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
-import { MessageType } from '../lib/protocol.ts'
+import { Close, MessageType } from '../lib/protocol.ts'
 import {
   authedRawClient,
   boardRecords,
@@ -123,7 +123,7 @@ describe('abuse limits', () => {
     const big = new Y.Doc()
     boardRecords(big).set('shape:big', shape('shape:big', { text: 'y'.repeat(30_000) }))
     writer.ws.send(updateFrame(Y.encodeStateAsUpdate(big)))
-    expect(await writer.closed).toEqual({ code: 1009, reason: 'document too large' })
+    expect(await writer.closed).toEqual(Close.docTooLarge)
     expect(roomHas('grow', 'shape:big')).toBe(false)
   })
 

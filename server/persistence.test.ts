@@ -6,6 +6,7 @@ import {
   authedRawClient,
   boardRecords,
   createTempDatabase,
+  firstSync,
   freePort,
   providerClient,
   savedThrough,
@@ -74,6 +75,24 @@ async function withDb<T>(use: (db: Database) => Promise<T>): Promise<T> {
 
 function countRows(table: 'RoomUpdate' | 'RoomSnapshot', roomId: string): Promise<number> {
   return withDb((db) => (table === 'RoomUpdate' ? db.roomUpdate.count({ where: { roomId } }) : db.roomSnapshot.count({ where: { roomId } })))
+}
+
+/** Bytes a room takes in the database: its snapshot and its log rows. */
+function storedBytes(roomId: string): Promise<{ snapshot: number; log: number; collected: boolean | null }> {
+  return withDb(async (db) => {
+    const snapshot = await db.roomSnapshot.findUnique({ where: { roomId } })
+    const log = await db.roomUpdate.findMany({ where: { roomId }, select: { data: true } })
+    return { snapshot: snapshot?.data.byteLength ?? 0, log: log.reduce((sum, row) => sum + row.data.byteLength, 0), collected: snapshot?.collected ?? null }
+  })
+}
+
+/** The updates of one shape moved `moves` times, as a client's edits (one update per move). */
+function movesOfOneShape(moves: number, id = 'shape:dragged'): { updates: Uint8Array[]; doc: Y.Doc } {
+  const doc = new Y.Doc()
+  const updates: Uint8Array[] = []
+  doc.on('update', (update: Uint8Array) => updates.push(update))
+  for (let i = 0; i < moves; i++) records(doc).set(id, shape(id, { x: i }))
+  return { updates, doc }
 }
 
 
@@ -254,6 +273,101 @@ describe('persistence', () => {
     const growth = process.memoryUsage().heapUsed - baseline
     expect(growth).toBeLessThan(8 * 1024 * 1024)
   }, 120_000)
+})
+
+describe('boards that live for months', () => {
+  it('moves one shape 20,000 times under a 4 MB limit: nothing refused, stored and first-synced at the size of the board, not of its history', async () => {
+    const moves = 20_000
+    const limits = { maxDocBytes: 4_000_000, persistIntervalMs: 20 }
+    let server = await inProcess(limits)
+    const writer = connect(server.url, 'workshop', 'writer')
+    const closes: number[] = []
+    writer.provider.on('connection-close', (event) => event && closes.push(event.code))
+    await waitUntil(() => writer.provider.synced, 'synced')
+    let sent = 0
+    writer.doc.on('update', (update: Uint8Array) => (sent += update.byteLength))
+    const frames = savedThrough(writer)
+    const padding = 'p'.repeat(150)
+    for (let i = 0; i < moves; i++) records(writer.doc).set('shape:dragged', shape('shape:dragged', { x: i, padding }))
+    await waitUntil(() => savedThrough(writer) >= frames + moves, 'every move saved', 120_000)
+    expect(closes).toEqual([])
+    expect(sent).toBeGreaterThan(8_000_000)
+    const live = Y.encodeStateAsUpdate(writer.doc).byteLength
+    writer.destroy()
+    await waitUntil(() => server.server.rooms.size === 0, 'room evicted', 20_000)
+    const stored = await storedBytes('workshop')
+    expect(stored.collected).toBe(true)
+    expect(stored.snapshot + stored.log).toBeLessThan(2 * live + 1024)
+
+    await server.stop()
+    servers.splice(servers.indexOf(server), 1)
+    server = await inProcess(limits)
+    const cold = await firstSync(server.url, 'workshop')
+    expect(cold.bytes).toBeLessThan(2 * live + 1024)
+    expect(records(cold.doc).get('shape:dragged')?.meta.x).toBe(moves - 1)
+    console.warn(`20,000 moves: ${sent} bytes of updates; live state ${live} B; stored ${stored.snapshot} B snapshot + ${stored.log} B log; cold first sync ${cold.bytes} B in ${cold.ms.toFixed(1)} ms`)
+  }, 180_000)
+
+  it('rewrites a snapshot stored the old way (merged, not collected) when it loads it, with the same records', async () => {
+    const { updates, doc } = movesOfOneShape(1_000)
+    const other = new Y.Doc()
+    records(other).set('shape:other', shape('shape:other', { kept: true }))
+    updates.push(Y.encodeStateAsUpdate(other))
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(other))
+    const merged = Y.mergeUpdates(updates)
+    await withDb(async (db) => {
+      await db.room.create({ data: { id: 'legacy', viewId: 'view-legacy' } })
+      await db.roomSnapshot.create({ data: { roomId: 'legacy', data: new Uint8Array(merged), lastUpdateId: 0 } })
+    })
+    expect((await storedBytes('legacy')).collected).toBe(false)
+    const server = await inProcess()
+    const cold = await firstSync(server.url, 'legacy')
+    expect(records(cold.doc).toJSON()).toEqual(records(doc).toJSON())
+    expect(cold.bytes).toBeLessThan(merged.byteLength / 20)
+    await waitUntil(async () => (await storedBytes('legacy')).collected === true, 'snapshot rewritten')
+    const stored = await storedBytes('legacy')
+    expect(stored.snapshot).toBeLessThan(merged.byteLength / 20)
+    expect(records(await storedDoc(database.url, 'legacy')).toJSON()).toEqual(records(doc).toJSON())
+  })
+
+  it('a compaction racing with appends loses nothing: rows written during it stay in the log, rows its live document lacks are folded in', async () => {
+    await withDb(async (db) => {
+      const store = new PrismaRoomStore(db, providerOf(database.url))
+      await store.load('race')
+      const live = new Y.Doc()
+      const edit = (i: number) => {
+        const before = Y.encodeStateVector(live)
+        records(live).set(`shape:${i % 3}`, shape(`shape:${i % 3}`, { i }))
+        return Y.encodeStateAsUpdate(live, before)
+      }
+      for (let i = 0; i < 30; i++) await store.append('race', [edit(i)])
+      // A row stored by another instance that this live document has not received.
+      const elsewhere = new Y.Doc()
+      records(elsewhere).set('shape:elsewhere', shape('shape:elsewhere', { from: 'another instance' }))
+      await store.append('race', [Y.encodeStateAsUpdate(elsewhere)])
+
+      let duringCompaction: Promise<void> | null = null
+      let lateEdit: Uint8Array | null = null
+      await store.compact('race', {
+        live: () => {
+          const state = Y.encodeStateAsUpdate(live)
+          // Edited and appended after the live state was encoded, while the compaction is under way.
+          lateEdit = edit(30)
+          duringCompaction = store.append('race', [lateEdit])
+          return { doc: live, state }
+        },
+      })
+      await duringCompaction
+      expect(lateEdit).not.toBeNull()
+      const stored = await storedDoc(database.url, 'race')
+      expect(records(stored).toJSON()).toEqual({ ...records(live).toJSON(), 'shape:elsewhere': records(elsewhere).get('shape:elsewhere') })
+      expect(await countRows('RoomUpdate', 'race')).toBe(1)
+      const { snapshot, collected } = await storedBytes('race')
+      expect(collected).toBe(true)
+      // Collected: three shapes and one foreign one, not thirty overwritten values.
+      expect(snapshot).toBeLessThan(5 * Y.encodeStateAsUpdate(elsewhere).byteLength)
+    })
+  })
 })
 
 describe('durability across restarts (real server process)', () => {

@@ -14,6 +14,31 @@ export interface StoredRoom {
   logLength: number
   /** The tldraw schema recorded with the snapshot, if any. */
   schema?: SerializedSchemaVersions | null
+  /**
+   * False when the snapshot was stored before snapshots were garbage-collected (a merge of
+   * every update ever made): the room rewrites it once it is loaded. True without a snapshot.
+   */
+  collected: boolean
+}
+
+/**
+ * The room's live document, for a compaction: its state, encoded just now, and the document
+ * itself to check that the state holds every stored row.
+ */
+export interface LiveDocument {
+  doc: Y.Doc
+  state: Uint8Array
+}
+
+export interface CompactOptions {
+  /**
+   * Encodes the room's live document. When it holds the stored snapshot and every log row (as it
+   * does on a single instance), its state is stored as is; otherwise the state is rebuilt from it
+   * and the stored rows it lacks.
+   */
+  live?: () => LiveDocument
+  /** Rewrite the snapshot even when the log is empty (a snapshot stored before collection). */
+  rewrite?: boolean
 }
 
 /**
@@ -26,8 +51,12 @@ export interface RoomStore {
   roomIdForViewId(viewId: string): Promise<string | null>
   /** Appends updates, in order, to the room's log; resolves once all of them are durable. */
   append(roomId: string, updates: Uint8Array[]): Promise<void>
-  /** Folds the room's log into its snapshot in one transaction. */
-  compact(roomId: string): Promise<void>
+  /**
+   * Replaces the room's snapshot and the log rows it covers, in one transaction, with the
+   * garbage-collected state of the document they make up: its current content, without the
+   * values every overwrite and deletion left behind.
+   */
+  compact(roomId: string, options?: CompactOptions): Promise<void>
   /** Resolves when the database answers. */
   ping(): Promise<void>
   /** Runs the queries of a room load once without touching any room (see server/warmUp.ts). */
@@ -48,6 +77,7 @@ interface StoredSnapshot {
   data: Uint8Array
   lastUpdateId: number
   schemaVersion: string | null
+  collected: boolean
 }
 
 interface StoredUpdate {
@@ -69,8 +99,7 @@ interface QueuedAppend {
  * Appends are group-committed: every append made in the same event-loop turn (rooms flush on a
  * shared grid, see Room.scheduleFlush) goes into one multi-row INSERT, so a hundred busy rooms
  * cost one statement and one commit per persist interval instead of a hundred. Updates are not
- * merged before they are written: Y.mergeUpdates decodes and re-encodes every record, and the
- * compaction merges them anyway.
+ * merged before they are written: the compaction folds them into the collected state anyway.
  */
 export class PrismaRoomStore implements RoomStore {
   private queued: QueuedAppend[] = []
@@ -100,15 +129,20 @@ export class PrismaRoomStore implements RoomStore {
     const { snapshot, log } = await this.readStored(this.db, roomId)
     const updates = log.map((entry) => entry.data)
     if (snapshot) updates.unshift(snapshot.data)
-    return { updates, logLength: log.length, schema: snapshot?.schemaVersion ? (JSON.parse(snapshot.schemaVersion) as SerializedSchemaVersions) : null }
+    return {
+      updates,
+      logLength: log.length,
+      schema: snapshot?.schemaVersion ? (JSON.parse(snapshot.schemaVersion) as SerializedSchemaVersions) : null,
+      collected: snapshot?.collected ?? true,
+    }
   }
 
   /** Reads a room's snapshot and the log after it, blobs as hex text (lib/db/blobs.ts). */
   private async readStored(db: Pick<Database, '$queryRawUnsafe'>, roomId: string): Promise<{ snapshot: StoredSnapshot | null; log: StoredUpdate[] }> {
     const hex = (column: string) => hexColumn(this.provider, column)
     const param = (n: number) => placeholders(this.provider, 1, n - 1)
-    const [snapshot] = await db.$queryRawUnsafe<{ data: string; lastUpdateId: number; schemaVersion: string | null }[]>(
-      `SELECT ${hex('data')} AS "data", "lastUpdateId", "schemaVersion" FROM "RoomSnapshot" WHERE "roomId" = ${param(1)}`,
+    const [snapshot] = await db.$queryRawUnsafe<{ data: string; lastUpdateId: number; schemaVersion: string | null; collected: boolean | number }[]>(
+      `SELECT ${hex('data')} AS "data", "lastUpdateId", "schemaVersion", "collected" FROM "RoomSnapshot" WHERE "roomId" = ${param(1)}`,
       roomId,
     )
     const lastUpdateId = snapshot ? Number(snapshot.lastUpdateId) : 0
@@ -118,7 +152,7 @@ export class PrismaRoomStore implements RoomStore {
       lastUpdateId,
     )
     return {
-      snapshot: snapshot ? { data: fromHex(snapshot.data), lastUpdateId, schemaVersion: snapshot.schemaVersion } : null,
+      snapshot: snapshot ? { data: fromHex(snapshot.data), lastUpdateId, schemaVersion: snapshot.schemaVersion, collected: Boolean(snapshot.collected) } : null,
       log: log.map((entry) => ({ id: Number(entry.id), data: fromHex(entry.data) })),
     }
   }
@@ -206,11 +240,11 @@ export class PrismaRoomStore implements RoomStore {
     return result
   }
 
-  compact(roomId: string): Promise<void> {
-    return this.exclusive(() => this.compactNow(roomId))
+  compact(roomId: string, options: CompactOptions = {}): Promise<void> {
+    return this.exclusive(() => this.compactNow(roomId, options))
   }
 
-  private async compactNow(roomId: string): Promise<void> {
+  private async compactNow(roomId: string, { live, rewrite = false }: CompactOptions): Promise<void> {
     await this.db.$transaction(async (tx) => {
       if (this.provider === 'postgresql') {
         // Instances sharing the database never compact one room at the same time.
@@ -218,17 +252,17 @@ export class PrismaRoomStore implements RoomStore {
         if (!locked) return
       }
       const { snapshot, log } = await this.readStored(tx, roomId)
-      if (log.length === 0) return
+      if (log.length === 0 && !(rewrite && snapshot)) return
       const parts = log.map((entry) => entry.data)
       if (snapshot) parts.unshift(snapshot.data)
-      const data = toBytes(Y.mergeUpdates(parts))
-      const lastUpdateId = log[log.length - 1].id
+      const data = toBytes(collectedState(parts, live?.() ?? null))
+      const lastUpdateId = log.length > 0 ? log[log.length - 1].id : (snapshot?.lastUpdateId ?? 0)
       // The tldraw schema the document was last written with, so an older server will not misread it.
       const schemaVersion = JSON.stringify(SERVER_SCHEMA)
       await tx.roomSnapshot.upsert({
         where: { roomId },
-        create: { roomId, data, lastUpdateId, schemaVersion },
-        update: { data, lastUpdateId, schemaVersion },
+        create: { roomId, data, lastUpdateId, schemaVersion, collected: true },
+        update: { data, lastUpdateId, schemaVersion, collected: true },
       })
       await tx.roomUpdate.deleteMany({ where: { roomId, id: { lte: lastUpdateId } } })
     })
@@ -247,6 +281,32 @@ export class PrismaRoomStore implements RoomStore {
   }
 }
 
+/**
+ * The garbage-collected state of the document that `parts` (a snapshot and log rows) make up.
+ * The live document's state is used as is when it holds every part; otherwise the parts it lacks
+ * are applied on top of it, or, without a live document, all parts to a new document (Yjs
+ * collects deleted content as it applies them). Y.mergeUpdates is not used: it keeps every
+ * overwritten value.
+ */
+export function collectedState(parts: Uint8Array[], live: LiveDocument | null): Uint8Array {
+  let missing = parts
+  if (live) {
+    const snapshot = Y.snapshot(live.doc)
+    missing = parts.filter((part) => !Y.snapshotContainsUpdate(snapshot, part))
+    if (missing.length === 0) return live.state
+    missing.unshift(live.state)
+  }
+  const doc = new Y.Doc({ gc: true })
+  try {
+    Y.transact(doc, () => {
+      for (const part of missing) Y.applyUpdate(doc, part)
+    })
+    return Y.encodeStateAsUpdate(doc)
+  } finally {
+    doc.destroy()
+  }
+}
+
 function toBytes(update: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(update.buffer as ArrayBuffer, update.byteOffset, update.byteLength)
 }
@@ -258,12 +318,12 @@ function toBuffer(update: Uint8Array): Buffer {
 
 /** Keeps rooms in memory: for tests of the room logic and for tools that need no database. */
 export class MemoryRoomStore implements RoomStore {
-  readonly rooms = new Map<string, { snapshot: Uint8Array | null; log: Uint8Array[] }>()
+  readonly rooms = new Map<string, { snapshot: Uint8Array | null; log: Uint8Array[]; collected: boolean }>()
 
   async load(roomId: string): Promise<StoredRoom> {
     const room = this.rooms.get(roomId)
-    if (!room) return { updates: [], logLength: 0 }
-    return { updates: room.snapshot ? [room.snapshot, ...room.log] : [...room.log], logLength: room.log.length }
+    if (!room) return { updates: [], logLength: 0, collected: true }
+    return { updates: room.snapshot ? [room.snapshot, ...room.log] : [...room.log], logLength: room.log.length, collected: room.collected }
   }
 
   async roomIdForViewId(): Promise<string | null> {
@@ -271,16 +331,17 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async append(roomId: string, updates: Uint8Array[]): Promise<void> {
-    const room = this.rooms.get(roomId) ?? { snapshot: null, log: [] }
+    const room = this.rooms.get(roomId) ?? { snapshot: null, log: [], collected: true }
     room.log.push(...updates)
     this.rooms.set(roomId, room)
   }
 
-  async compact(roomId: string): Promise<void> {
+  async compact(roomId: string, { live, rewrite = false }: CompactOptions = {}): Promise<void> {
     const room = this.rooms.get(roomId)
-    if (!room || room.log.length === 0) return
-    room.snapshot = Y.mergeUpdates(room.snapshot ? [room.snapshot, ...room.log] : room.log)
+    if (!room || (room.log.length === 0 && !(rewrite && room.snapshot))) return
+    room.snapshot = collectedState(room.snapshot ? [room.snapshot, ...room.log] : room.log, live?.() ?? null)
     room.log = []
+    room.collected = true
   }
 
   async ping(): Promise<void> {}

@@ -3,8 +3,9 @@ import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as awarenessProtocol from 'y-protocols/awareness'
-import { Close, MessageType, isSchemaNewer, type CloseReason, type PeerIdentity, type PresenceMessage, type PresencePeer, type SavedMessage, type Scope } from '../lib/protocol.ts'
-import type { RoomStore } from './persistence.ts'
+import { BOARD_RECORDS_MAP, Close, MessageType, isSchemaNewer, type CloseReason, type PeerIdentity, type PresenceMessage, type PresencePeer, type SavedMessage, type Scope } from '../lib/protocol.ts'
+import type { LiveDocument, RoomStore, StoredRoom } from './persistence.ts'
+import { DocumentSize } from './documentSize.ts'
 import { InvalidUpdateError, SERVER_SCHEMA, validateUpdate } from './validation.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
@@ -82,8 +83,14 @@ export class Room {
   private flushing: Promise<void> | null = null
   private failures = 0
   private logLength: number
-  /** The stored snapshot the room was loaded from, while no edit has changed the document since. */
+  /**
+   * The whole document's state, encoded, while no edit has changed it since: the stored snapshot
+   * the room was loaded from (when it is a collected one and the log was empty), or the state
+   * encoded when the stored parts were applied.
+   */
   private loadedSnapshot: Uint8Array | null
+  /** False when the stored snapshot predates collection: it is rewritten once the document is applied. */
+  private readonly storedCollected: boolean
   /** The whole document as the sync messages a new client gets, while no edit has changed it since. */
   private wholeDocumentMessages: Uint8Array[] | null = null
   /**
@@ -96,8 +103,8 @@ export class Room {
   private step1Waiting: RoomPeer[] = []
   private step1Timer: NodeJS.Timeout | null = null
   private broken = false
-  /** Upper bound of the document's encoded size: what was loaded plus every update applied since. */
-  private docBytes = 0
+  /** The document's encoded size (server/documentSize.ts), followed from the moment it is applied. */
+  private size: DocumentSize | null = null
   /** Which peer (or other instance) announced each awareness client id: nobody else can overwrite it. */
   private readonly awarenessOwners = new Map<number, RoomPeer | string>()
   private destroyed = false
@@ -106,13 +113,14 @@ export class Room {
 
   private constructor(
     readonly id: string,
-    stored: { updates: Uint8Array[]; logLength: number },
+    stored: StoredRoom,
     private readonly options: RoomOptions,
   ) {
     this.logLength = stored.logLength
-    this.loadedSnapshot = stored.updates.length === 1 ? stored.updates[0] : null
+    this.storedCollected = stored.collected
+    // Only a collected snapshot is sent as is: an older one carries every value ever overwritten.
+    this.loadedSnapshot = stored.updates.length === 1 && stored.logLength === 0 && stored.collected ? stored.updates[0] : null
     this.unapplied = stored.updates
-    for (const update of stored.updates) this.docBytes += update.byteLength
     this.awareness.setLocalState(null)
     this.awareness.on('update', this.relayAwarenessUpdate)
     // Without a stored snapshot to answer from there is nothing to gain by waiting; a room shared
@@ -146,8 +154,10 @@ export class Room {
   }
 
   /**
-   * Applies the stored updates, once. If they cannot be applied the room is broken: every peer
-   * is closed with 1011 and the registry drops the room without writing anything for it.
+   * Applies the stored updates, once, and starts following the document's size from its exact
+   * encoded size. A snapshot stored before collection is rewritten right after. If the stored
+   * updates cannot be applied the room is broken: every peer is closed with 1011 and the
+   * registry drops the room without writing anything for it.
    */
   private materialize(): void {
     const updates = this.unapplied
@@ -157,6 +167,10 @@ export class Room {
       Y.transact(this.ydoc, () => {
         for (const update of updates) Y.applyUpdate(this.ydoc, update)
       })
+      this.loadedSnapshot ??= updates.length > 0 ? Y.encodeStateAsUpdate(this.ydoc) : null
+      this.size = new DocumentSize(this.ydoc.getMap(BOARD_RECORDS_MAP), this.loadedSnapshot?.byteLength ?? 0)
+      // After the constructor has linked the room: a scaled-out room must not pass its own document.
+      if (!this.storedCollected) queueMicrotask(() => void (this.destroyed || this.compactLog(true)))
     } catch (error) {
       this.broken = true
       this.options.log.error({ room: this.id, err: error }, 'stored document unreadable')
@@ -271,7 +285,6 @@ export class Room {
       if (!Y.snapshotContainsUpdate(Y.snapshot(doc), update)) throw new CloseError(Close.readOnly)
       return
     }
-    if (this.docBytes + update.byteLength > this.options.maxDocBytes) throw new CloseError(Close.docTooLarge)
     let read: ReadUpdate
     try {
       read = validateUpdate(doc, update)
@@ -279,7 +292,10 @@ export class Room {
       if (error instanceof InvalidUpdateError) throw new CloseError({ code: 1007, reason: error.message })
       throw error
     }
-    this.docBytes += update.byteLength
+    // The document as it is, not its history, must stay under the limit; deleting always fits.
+    const size = this.size as DocumentSize
+    const growth = size.growthOf(doc, read)
+    if (growth > 0 && size.total + growth > this.options.maxDocBytes) throw new CloseError(Close.docTooLarge)
     const count = (this.updateCounts.get(peer) ?? 0) + 1
     this.updateCounts.set(peer, count)
     if (step === syncProtocol.messageYjsUpdate) this.applyAsReceived(read, peer)
@@ -343,13 +359,15 @@ export class Room {
    */
   private applyAsReceived(read: ReadUpdate, peer: RoomPeer): void {
     let applied: Y.Transaction | null = null
-    Y.transact(
-      this.ydoc,
-      (transaction) => {
-        applied = transaction
-        applyReadUpdate(this.ydoc, read, peer)
-      },
-      peer,
+    this.size?.applyingRead(read, () =>
+      Y.transact(
+        this.ydoc,
+        (transaction) => {
+          applied = transaction
+          applyReadUpdate(this.ydoc, read, peer)
+        },
+        peer,
+      ),
     )
     if (applied && changedDocument(applied, this.ydoc)) this.relayDocUpdate(read.bytes, peer)
   }
@@ -365,7 +383,7 @@ export class Room {
     this.ydoc.on('update', collect)
     try {
       if (update instanceof Uint8Array) Y.applyUpdate(this.ydoc, update, origin)
-      else applyReadUpdate(this.ydoc, update, origin)
+      else this.size?.applyingRead(update, () => applyReadUpdate(this.ydoc, update, origin))
     } finally {
       this.ydoc.off('update', collect)
     }
@@ -556,15 +574,27 @@ export class Room {
     if (this.logLength > 0 && !this.broken) await this.compactLog()
   }
 
-  private async compactLog(): Promise<void> {
+  /**
+   * Folds the log into the collected snapshot. On a single instance the store takes this room's
+   * live document as the state (it holds everything stored); scaled out, another instance may
+   * have stored rows this one has not seen yet, so the store rebuilds the state from its rows.
+   */
+  private async compactLog(rewrite = false): Promise<void> {
     try {
-      await this.options.store.compact(this.id)
+      await this.options.store.compact(this.id, { live: this.link ? undefined : this.encodeLive, rewrite })
       this.logLength = 0
       this.options.metrics.compactions.inc()
     } catch (error) {
       // The log stays valid; compaction is tried again after the next batch.
       this.options.log.warn({ room: this.id, err: error }, 'compaction failed')
     }
+  }
+
+  /** The live document and its state, encoded now; its exact size replaces the running estimate. */
+  private encodeLive = (): LiveDocument => {
+    const state = Y.encodeStateAsUpdate(this.doc)
+    this.size?.rebase(state.byteLength)
+    return { doc: this.ydoc, state }
   }
 
   /** Releases the doc, awareness and timers. Only for a room with no peers and nothing pending. */
@@ -580,6 +610,7 @@ export class Room {
     this.step1Waiting = []
     this.awareness.off('update', this.relayAwarenessUpdate)
     this.awareness.destroy()
+    this.size?.destroy()
     this.ydoc.destroy()
   }
 }

@@ -8,9 +8,10 @@ import path from 'node:path'
 import net from 'node:net'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
+import * as decoding from 'lib0/decoding'
 import { WebsocketProvider } from 'y-websocket'
 import { createAuthSocketClass, type SocketConstructor } from '../lib/client/authSocket.ts'
-import { BOARD_RECORDS_MAP, type ServerControlMessage, type PresenceMessage, type Scope } from '../lib/protocol.ts'
+import { BOARD_RECORDS_MAP, MessageType, type ServerControlMessage, type PresenceMessage, type Scope } from '../lib/protocol.ts'
 import { signRoomToken } from '../lib/token.ts'
 import { createDatabase, providerOf, type Database } from '../lib/db/client.ts'
 import { migrateDatabase } from '../lib/db/migrate.ts'
@@ -342,4 +343,31 @@ export function freePort(): Promise<number> {
 /** The board's records map of a Y.Doc. */
 export function boardRecords(doc: Y.Doc): Y.Map<ShapeRecord> {
   return doc.getMap<ShapeRecord>(BOARD_RECORDS_MAP)
+}
+
+/**
+ * Joins `room` as a new client (an empty state vector) and reads the server's answer: the bytes
+ * of every sync part up to and including the step 2, how long they took from the auth frame,
+ * and the document they make up.
+ */
+export async function firstSync(url: string, room: string): Promise<{ bytes: number; ms: number; doc: Y.Doc }> {
+  const client = rawClient(url, room)
+  await client.opened
+  const started = performance.now()
+  client.ws.send(JSON.stringify({ type: 'auth', token: await tokenFor(room, { sub: 'first-sync' }) }))
+  client.ws.send(new Uint8Array([MessageType.sync, 0, 1, 0]))
+  const isAnswer = (m: string | Uint8Array): m is Uint8Array => typeof m !== 'string' && m[0] === MessageType.sync && m[1] !== 0
+  await waitUntil(() => client.messages.some((m) => isAnswer(m) && m[1] === 1), 'sync step 2', 30_000)
+  const ms = performance.now() - started
+  const doc = new Y.Doc()
+  let bytes = 0
+  for (const message of client.messages.filter(isAnswer)) {
+    bytes += message.byteLength
+    const decoder = decoding.createDecoder(message)
+    decoding.readVarUint(decoder)
+    decoding.readVarUint(decoder)
+    Y.applyUpdate(doc, decoding.readVarUint8Array(decoder))
+  }
+  client.ws.terminate()
+  return { bytes, ms, doc }
 }

@@ -50,6 +50,10 @@ export interface ReadUpdate {
   readonly valueStarts: number[]
   readonly valueEnds: number[]
   readonly values: unknown[]
+  /** The delete set, flat: client, clock and length of each deleted range. */
+  readonly deletes: number[]
+  /** The board-map key each item writes (same index as `items`), filled in by validateUpdate. */
+  readonly keys: (string | null)[]
 }
 
 /** Reads the items of `update` and checks that its delete set is well formed. */
@@ -111,16 +115,14 @@ export function readUpdate(update: Uint8Array): ReadUpdate {
     }
   }
   // The delete set: per client, ranges of (clock, length).
+  const deletes: number[] = []
   const clients = reader.varUint()
   for (let c = 0; c < clients; c++) {
-    reader.varUint()
+    const client = reader.varUint()
     const ranges = reader.varUint()
-    for (let r = 0; r < ranges; r++) {
-      reader.varUint()
-      reader.varUint()
-    }
+    for (let r = 0; r < ranges; r++) deletes.push(client, reader.varUint(), reader.varUint())
   }
-  return { bytes: update, items, valueStarts, valueEnds, values: allValues }
+  return { bytes: update, items, valueStarts, valueEnds, values: allValues, deletes, keys: [] }
 }
 
 let replaying: { read: ReadUpdate; next: number } | null = null

@@ -50,6 +50,7 @@ export function validateUpdate(doc: Y.Doc, update: Uint8Array): ReadUpdate {
     const { root, key } = locate(doc, item, byClient, 0)
     if (root !== BOARD_RECORDS_MAP) throw new InvalidUpdateError(`write outside the board map (${root.slice(0, 20)})`)
     if (key === null) throw new InvalidUpdateError('board map entries only')
+    read.keys.push(key)
     if (item.values === null) continue
     if (item.values.length !== 1) throw new InvalidUpdateError('records must be plain values')
     validateRecord(key, item.values[0])
