@@ -45,6 +45,18 @@ export class DocumentSize {
   }
 
   /**
+   * Whether the document stays within `maxBytes` once a validated update is applied. Most updates
+   * fit even if nothing they overwrite were freed, and are not looked at further.
+   */
+  fits(doc: Y.Doc, read: ReadUpdate, maxBytes: number): boolean {
+    let written = TOMBSTONE_BYTES * read.items.length
+    for (let i = 0; i < read.values.length; i++) written += read.valueEnds[i] - read.valueStarts[i]
+    if (this.bytes + written <= maxBytes) return true
+    const growth = this.growthOf(doc, read)
+    return growth <= 0 || this.bytes + growth <= maxBytes
+  }
+
+  /**
    * How much applying a validated update would change the estimate: what its records add, less
    * what the records it overwrites or deletes free (found through its delete set). Negative when
    * the update frees more than it adds; an update that only deletes never grows the document.

@@ -293,9 +293,7 @@ export class Room {
       throw error
     }
     // The document as it is, not its history, must stay under the limit; deleting always fits.
-    const size = this.size as DocumentSize
-    const growth = size.growthOf(doc, read)
-    if (growth > 0 && size.total + growth > this.options.maxDocBytes) throw new CloseError(Close.docTooLarge)
+    if (!(this.size as DocumentSize).fits(doc, read, this.options.maxDocBytes)) throw new CloseError(Close.docTooLarge)
     const count = (this.updateCounts.get(peer) ?? 0) + 1
     this.updateCounts.set(peer, count)
     if (step === syncProtocol.messageYjsUpdate) this.applyAsReceived(read, peer)
