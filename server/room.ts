@@ -314,7 +314,7 @@ export class Room {
   private sendMissing(peer: RoomPeer, stateVector: Uint8Array): void {
     const isNewClient = stateVector.byteLength === 1 && stateVector[0] === 0
     const messages = isNewClient
-      ? (this.wholeDocumentMessages ??= syncAnswer(this.loadedSnapshot ?? Y.encodeStateAsUpdate(this.doc)))
+      ? (this.wholeDocumentMessages ??= syncAnswer(this.loadedSnapshot ?? this.encodeWhole()))
       : syncAnswer(Y.encodeStateAsUpdate(this.doc, stateVector))
     for (const message of messages) peer.send(message)
   }
@@ -586,6 +586,12 @@ export class Room {
       // The log stays valid; compaction is tried again after the next batch.
       this.options.log.warn({ room: this.id, err: error }, 'compaction failed')
     }
+  }
+
+  /** The whole document, encoded (applying the stored updates first encodes it once, and keeps that). */
+  private encodeWhole(): Uint8Array {
+    const doc = this.doc
+    return this.loadedSnapshot ?? Y.encodeStateAsUpdate(doc)
   }
 
   /** The live document and its state, encoded now; its exact size replaces the running estimate. */
