@@ -28,8 +28,9 @@ async function storedBytes(databaseUrl: string): Promise<{ snapshot: number; log
 const database = await createTempDatabase(process.env.DATABASE === 'postgresql' ? 'postgresql' : 'sqlite')
 // The default limit: an older server refuses edits past it by the bytes it has received.
 const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', RATE_MESSAGES_PER_SEC: '1000000', RATE_BYTES_PER_SEC: '1000000000' }
+let server: Awaited<ReturnType<typeof startServerProcess>> | null = null
 try {
-  let server = await startServerProcess(env)
+  server = await startServerProcess(env)
   const writer = providerClient(server.url, ROOM, { sub: 'writer' })
   await waitUntil(() => writer.provider.synced, 'synced')
   let sent = 0
@@ -47,6 +48,7 @@ try {
   const stored = await storedBytes(database.url)
   server.child.kill('SIGTERM')
   await server.exited
+  server = null
   server = await startServerProcess(env)
   const cold = await firstSync(server.url, ROOM)
   const result = {
@@ -61,8 +63,10 @@ try {
     coldFirstSyncMs: Number(cold.ms.toFixed(1)),
   }
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
-  server.child.kill('SIGTERM')
-  await server.exited
 } finally {
+  if (server && server.child.exitCode === null) {
+    server.child.kill('SIGTERM')
+    await server.exited
+  }
   await database.remove()
 }

@@ -67,6 +67,13 @@ export interface RoomStore {
 /** Rows per INSERT statement: three parameters each, well under SQLite's and PostgreSQL's limits. */
 const APPEND_ROWS_PER_STATEMENT = 1000
 
+/**
+ * A compaction reads, collects and rewrites a room in one interactive transaction; Prisma ends
+ * one after 5 s by default, which a large document's first compaction can need (applying and
+ * encoding a 64 MiB document takes seconds), and a timed-out compaction would leave the log growing.
+ */
+const COMPACT_TRANSACTION_OPTIONS = { timeout: 60_000, maxWait: 10_000 }
+
 const ROW_ARG_TYPES = [
   { scalarType: 'string', arity: 'scalar' },
   { scalarType: 'bytes', arity: 'scalar' },
@@ -265,7 +272,7 @@ export class PrismaRoomStore implements RoomStore {
         update: { data, lastUpdateId, schemaVersion, collected: true },
       })
       await tx.roomUpdate.deleteMany({ where: { roomId, id: { lte: lastUpdateId } } })
-    })
+    }, COMPACT_TRANSACTION_OPTIONS)
   }
 
   async ping(): Promise<void> {
