@@ -9,6 +9,7 @@ import { openBoardSession, type BoardLink, type BoardSession, type GuestIdentity
 import { loadGuestIdentity } from '@/lib/client/guestIdentity.ts'
 import { rememberBoard } from '@/lib/client/recentBoards.ts'
 import BoardPanel from './BoardPanel.tsx'
+import SkippedRecordsNotice from './SkippedRecordsNotice.tsx'
 import type { ShareIds } from './ShareDialog.tsx'
 
 export interface BoardProps {
@@ -109,6 +110,7 @@ export default function Board({ link, name, shareIds }: BoardProps) {
           window.editor = editor
         }}
       />
+      <SkippedRecordsNotice session={session} />
     </div>
   )
 }

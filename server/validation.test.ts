@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
+import { defaultShapeSchemas, richTextValidator, toRichText } from '@tldraw/tlschema'
+import { defaultShapeUtils } from 'tldraw'
 import { MessageType } from '../lib/protocol.ts'
 import { InvalidUpdateError, SERVER_SCHEMA, validateUpdate } from './validation.ts'
 import {
@@ -13,6 +15,7 @@ import {
   rawClient,
   shape,
   startServer,
+  storedDoc,
   tokenFor,
   waitUntil,
   type ProviderClient,
@@ -98,6 +101,67 @@ describe('document validation (unit)', () => {
   })
 })
 
+/** Every default shape type whose props hold rich text (geo, text, note and arrow labels). */
+const RICH_TEXT_SHAPE_TYPES = Object.entries(defaultShapeSchemas)
+  .filter(([, schema]) => Object.values(schema.props ?? {}).includes(richTextValidator))
+  .map(([type]) => type)
+
+/** A complete `type` shape with tldraw's own default props and the given rich text. */
+function shapeWithRichText(type: string, id: string, richText: unknown) {
+  const Util = defaultShapeUtils.find((util) => util.type === type)
+  if (!Util) throw new Error(`no shape util for ${type}`)
+  // getDefaultProps reads nothing from the editor.
+  const props: object = new Util({} as never).getDefaultProps()
+  return { ...shape(id), type, props: { ...props, richText } }
+}
+
+const POISONED_RICH_TEXT = {
+  'an unknown node type': { value: { type: 'doc', content: [{ type: 'bogusNode' }] }, reason: /invalid rich text: Unknown node type: bogusNode/ },
+  'an empty text node': {
+    value: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: '' }] }] },
+    reason: /invalid rich text: Empty text nodes are not allowed/,
+  },
+}
+
+describe('rich text validation (unit)', () => {
+  it('covers geo, text, note and arrow shapes', () => {
+    expect(RICH_TEXT_SHAPE_TYPES.sort()).toEqual(['arrow', 'geo', 'note', 'text'])
+  })
+
+  for (const type of RICH_TEXT_SHAPE_TYPES) {
+    it(`${type} shapes: accepts valid rich text, refuses an unknown node type and an empty text node`, () => {
+      const formatted = {
+        type: 'doc',
+        content: [
+          { type: 'paragraph', content: [{ type: 'text', text: 'bold', marks: [{ type: 'bold' }] }] },
+          { type: 'bulletList', content: [{ type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'item' }] }] }] },
+        ],
+      }
+      for (const richText of [toRichText('hello\nworld'), toRichText(''), formatted]) {
+        const doc = new Y.Doc()
+        const valid = updateOf(doc, () => boardRecords(doc).set(`shape:${type}`, shapeWithRichText(type, `shape:${type}`, richText) as never))
+        expect(reasonOf(new Y.Doc(), valid)).toBeNull()
+      }
+      for (const { value, reason } of Object.values(POISONED_RICH_TEXT)) {
+        const doc = new Y.Doc()
+        const poisoned = updateOf(doc, () => boardRecords(doc).set(`shape:${type}`, shapeWithRichText(type, `shape:${type}`, value) as never))
+        expect(reasonOf(new Y.Doc(), poisoned)).toMatch(reason)
+      }
+    })
+  }
+
+  it('refuses an overwrite that poisons the rich text of a valid shape', () => {
+    const server = new Y.Doc()
+    const client = new Y.Doc()
+    const create = updateOf(client, () => boardRecords(client).set('shape:t', shapeWithRichText('text', 'shape:t', toRichText('fine')) as never))
+    Y.applyUpdate(server, create)
+    const poison = updateOf(client, () =>
+      boardRecords(client).set('shape:t', shapeWithRichText('text', 'shape:t', POISONED_RICH_TEXT['an unknown node type'].value) as never),
+    )
+    expect(reasonOf(server, poison)).toMatch(/^shape:t: invalid rich text/)
+  })
+})
+
 describe('document validation (server)', () => {
   let database: Awaited<ReturnType<typeof createTempDatabase>>
   let server: TestServer
@@ -116,19 +180,30 @@ describe('document validation (server)', () => {
     await database.remove()
   })
 
-  it('closes a socket that writes an invalid record with 1007 and a reason; honest clients never see it', async () => {
-    const honest = providerClient(server.url, 'valid', { sub: 'honest' })
+  /** An honest provider client, synced, and an authenticated raw socket in `room`. */
+  async function honestAndAttacker(room: string): Promise<{ honest: ProviderClient; attacker: RawClient }> {
+    const honest = providerClient(server.url, room, { sub: 'honest' })
     clients.push(honest)
     await waitUntil(() => honest.provider.synced, 'synced')
-    const attacker = await authedRawClient(server.url, 'valid', await tokenFor('valid', { sub: 'bad' }))
+    const attacker = await authedRawClient(server.url, room, await tokenFor(room, { sub: 'bad' }))
     raws.push(attacker)
-    const doc = new Y.Doc()
-    boardRecords(doc).set('shape:ok', shape('shape:ok'))
-    boardRecords(doc).set('shape:bad', { ...shape('shape:bad'), rotation: 'spin' } as never)
+    return { honest, attacker }
+  }
+
+  /** Sends the whole of `doc` as one sync update on a raw socket. */
+  function sendAsUpdate(raw: RawClient, doc: Y.Doc): void {
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MessageType.sync)
     syncProtocol.writeUpdate(encoder, Y.encodeStateAsUpdate(doc))
-    attacker.ws.send(encoding.toUint8Array(encoder))
+    raw.ws.send(encoding.toUint8Array(encoder))
+  }
+
+  it('closes a socket that writes an invalid record with 1007 and a reason; honest clients never see it', async () => {
+    const { honest, attacker } = await honestAndAttacker('valid')
+    const doc = new Y.Doc()
+    boardRecords(doc).set('shape:ok', shape('shape:ok'))
+    boardRecords(doc).set('shape:bad', { ...shape('shape:bad'), rotation: 'spin' } as never)
+    sendAsUpdate(attacker, doc)
     const closed = await attacker.closed
     expect(closed.code).toBe(1007)
     expect(closed.reason).toMatch(/rotation/)
@@ -138,6 +213,25 @@ describe('document validation (server)', () => {
     expect(boardRecords(honest.doc).has('shape:ok')).toBe(false)
     expect(boardRecords(server.server.rooms.get('valid')!.doc).has('shape:bad')).toBe(false)
   })
+
+  for (const [name, { value, reason }] of Object.entries(POISONED_RICH_TEXT)) {
+    it(`closes a socket that writes rich text with ${name} with 1007; nothing is relayed or stored`, async () => {
+      const { honest, attacker } = await honestAndAttacker('poison')
+      const doc = new Y.Doc()
+      boardRecords(doc).set('shape:poison', shapeWithRichText('geo', 'shape:poison', value) as never)
+      sendAsUpdate(attacker, doc)
+      const closed = await attacker.closed
+      expect(closed.code).toBe(1007)
+      expect(closed.reason).toMatch(reason)
+      const saves = savedThrough(honest)
+      boardRecords(honest.doc).set('shape:after', shape('shape:after'))
+      await waitUntil(() => savedThrough(honest) > saves, 'honest edit stored')
+      expect(boardRecords(honest.doc).has('shape:poison')).toBe(false)
+      const stored = await storedDoc(database.url, 'poison')
+      expect(boardRecords(stored).has('shape:after')).toBe(true)
+      expect(boardRecords(stored).has('shape:poison')).toBe(false)
+    })
+  }
 })
 
 describe('tldraw schema versions', () => {

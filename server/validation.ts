@@ -1,12 +1,14 @@
 import * as Y from 'yjs'
 import { createTLSchema } from '@tldraw/tlschema'
 import { BOARD_RECORDS_MAP, type SerializedSchemaVersions } from '../lib/protocol.ts'
+import { checkRichText, InvalidRichTextError, richTextOf } from '../lib/richText.ts'
 import { readUpdate, UnsupportedContentError, type ReadUpdate, type StructId, type UpdateItem } from './updateReader.ts'
 
 /**
  * Checks a Yjs update before it is applied, relayed or stored: it may only write tldraw
  * document records, as plain values keyed by their id, into the board's records map, and
- * every record must pass tldraw's own validators (run here, on the server).
+ * every record must pass tldraw's own validators (run here, on the server); rich text must
+ * also fit the ProseMirror schema tldraw renders it with, whose own validator only checks its outline.
  */
 const schema = createTLSchema()
 
@@ -71,6 +73,14 @@ function validateRecord(key: string, record: unknown): void {
     schema.validateRecord(null as never, record as never, 'initialize', null)
   } catch (error) {
     throw new InvalidUpdateError(`invalid record: ${(error as Error).message}`.slice(0, 110))
+  }
+  const richText = richTextOf(record)
+  if (richText === undefined) return
+  try {
+    checkRichText(richText)
+  } catch (error) {
+    if (!(error instanceof InvalidRichTextError)) throw error
+    throw new InvalidUpdateError(`${key.slice(0, 40)}: invalid rich text: ${error.message}`.slice(0, 110))
   }
 }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from 'vitest'
 import {
+  ArrowShapeUtil,
   DocumentRecordType,
   HistoryManager,
+  NoteShapeUtil,
   PageRecordType,
   TLDOCUMENT_ID,
   createShapeId,
@@ -9,6 +11,7 @@ import {
   type TLGeoShape,
   type TLRecord,
   type TLStore,
+  toRichText,
 } from 'tldraw'
 import { geoShapeRecord } from '../shapeRecord.ts'
 import * as Y from 'yjs'
@@ -24,6 +27,10 @@ function seedLikeTheEditor(store: TLStore): void {
 function geoShape(id: string, x: number): TLGeoShape {
   return geoShapeRecord(createShapeId(id), { x, parentId: PAGE_ID }) as unknown as TLGeoShape
 }
+
+// tldraw's own default props (getDefaultProps reads nothing from the editor).
+const noteProps = () => new NoteShapeUtil({} as never).getDefaultProps()
+const arrowProps = () => new ArrowShapeUtil({} as never).getDefaultProps()
 
 /** A store and a Y.Doc bound to each other, with the default document and page already in place. */
 function boundPair(report = vi.fn()) {
@@ -145,6 +152,50 @@ describe('bindStoreToYRecords', () => {
     expect(store.has(bad.id)).toBe(false)
     expect(store.has('shape:mislabelled' as TLRecord['id'])).toBe(false)
     expect(report.mock.calls.map(([id]) => id).sort()).toEqual([bad.id, session.id, 'shape:mislabelled'].sort())
+  })
+
+  it('quarantines a stored record whose rich text tldraw cannot render: the board opens without it, the Y.Doc keeps it', () => {
+    const doc = new Y.Doc()
+    const yRecords = doc.getMap<TLRecord>('tldraw')
+    const good = geoShape('good', 1)
+    const poisoned = { ...geoShape('poisoned', 2), props: { ...geoShape('poisoned', 2).props, richText: { type: 'doc', content: [{ type: 'bogusNode' }] } } }
+    yRecords.set(PAGE_ID, PageRecordType.create({ id: PAGE_ID, name: 'Page 1', index: 'a1' as never }))
+    yRecords.set(good.id, good)
+    yRecords.set(poisoned.id, poisoned as unknown as TLRecord)
+    const store = createTLStore()
+    const report = vi.fn()
+    bindStoreToYRecords(store, yRecords, { onSkippedRecord: report })
+    seedLikeTheEditor(store)
+
+    expect(store.has(good.id)).toBe(true)
+    expect(store.has(poisoned.id)).toBe(false)
+    expect(report).toHaveBeenCalledTimes(1)
+    expect(report.mock.calls[0][0]).toBe(poisoned.id)
+    expect(String(report.mock.calls[0][1])).toMatch(/Unknown node type: bogusNode/)
+    // Editing the rest of the board writes only what changed: the quarantined record stays as stored.
+    store.update(good.id, (record) => ({ ...record, x: 50 }))
+    expect(yRecords.get(good.id)).toMatchObject({ x: 50 })
+    expect(yRecords.get(poisoned.id)).toEqual(poisoned)
+  })
+
+  it('skips remote rich text tldraw cannot render (note with an empty text node, arrow label with an unknown node)', () => {
+    const { doc, yRecords, store, report } = boundPair()
+    const emptyText = { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: '' }] }] }
+    const note = { ...geoShape('note', 0), type: 'note', props: { ...noteProps(), richText: emptyText } }
+    const label = { ...geoShape('arrow', 0), type: 'arrow', props: { ...arrowProps(), richText: { type: 'doc', content: [{ type: 'bogusNode' }] } } }
+    const fine = { ...geoShape('fine', 0), type: 'note', props: { ...noteProps(), richText: toRichText('fine') } }
+    applyAsRemotePeer(doc, (records) => {
+      for (const record of [note, label, fine]) records.set(record.id, record as unknown as TLRecord)
+    })
+    expect(store.has(fine.id)).toBe(true)
+    expect(store.has(note.id)).toBe(false)
+    expect(store.has(label.id)).toBe(false)
+    expect(report.mock.calls.map(([id]) => id).sort()).toEqual([label.id, note.id].sort())
+    expect(yRecords.has(note.id) && yRecords.has(label.id)).toBe(true)
+
+    // A peer repairing the record brings it in.
+    applyAsRemotePeer(doc, (records) => records.set(note.id, { ...note, props: { ...note.props, richText: toRichText('repaired') } } as unknown as TLRecord))
+    expect(store.get(note.id as TLRecord['id'])).toMatchObject({ props: { richText: toRichText('repaired') } })
   })
 
   it('two stores seeding an empty board at once converge on one document and one page', () => {

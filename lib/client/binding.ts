@@ -9,6 +9,7 @@ import {
 } from 'tldraw'
 import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
+import { checkRichText, richTextOf } from '../richText.ts'
 
 /** Transaction origin of the store's own changes, so the Y.Map observer does not echo them back. */
 export const LOCAL_STORE_ORIGIN = Symbol('tldraw-store')
@@ -16,13 +17,16 @@ export const LOCAL_STORE_ORIGIN = Symbol('tldraw-store')
 /** Called for a remote record that is dropped instead of reaching the store. */
 export type SkippedRecordReporter = (id: string, reason: unknown) => void
 
-const warnSkippedRecord: SkippedRecordReporter = (id, reason) => {
+/** The default reporter: a console warning naming the record (never its content). */
+export const warnSkippedRecord: SkippedRecordReporter = (id, reason) => {
   console.warn(`sync: skipped remote record ${id}:`, reason instanceof Error ? reason.message : reason)
 }
 
 /**
- * Checks a remote record against the store's schema; returns null for anything tldraw would
- * reject (wrong shape, unknown type, a non-document record), so one bad peer cannot break the editor.
+ * Checks a remote record against the store's schema and its rich text against the schema tldraw
+ * renders it with; returns null for anything tldraw would reject or fail to render (wrong shape,
+ * unknown type, a non-document record, broken rich text), so one bad record cannot break the
+ * editor. A skipped record stays in the Y.Doc untouched (quarantined): only the store misses it.
  */
 function acceptRemoteRecord(store: TLStore, value: unknown, report: SkippedRecordReporter, key: string): TLRecord | null {
   try {
@@ -31,7 +35,10 @@ function acceptRemoteRecord(store: TLStore, value: unknown, report: SkippedRecor
     if (record.id !== key) throw new Error('id does not match its key')
     if (!store.scopedTypes.document.has(record.typeName)) throw new Error(`not a document record (${String(record.typeName)})`)
     const existing = store.get(record.id) ?? null
-    return store.schema.validateRecord(store, record, existing ? 'updateRecord' : 'createRecord', existing)
+    const valid = store.schema.validateRecord(store, record, existing ? 'updateRecord' : 'createRecord', existing)
+    const richText = richTextOf(valid)
+    if (richText !== undefined) checkRichText(richText)
+    return valid
   } catch (error) {
     report(key, error)
     return null

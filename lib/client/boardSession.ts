@@ -15,7 +15,7 @@ import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { BOARD_RECORDS_MAP, type PresencePeer, type Scope, type ServerControlMessage } from '../protocol.ts'
 import { createAuthSocketClass } from './authSocket.ts'
-import { LOCAL_STORE_ORIGIN, bindPresenceToAwareness, bindStoreToYRecords } from './binding.ts'
+import { LOCAL_STORE_ORIGIN, bindPresenceToAwareness, bindStoreToYRecords, warnSkippedRecord } from './binding.ts'
 
 /** Which link opened the board: `b` (edit, carries the room id) or `v` (view-only, carries the view id). */
 export type LinkKind = 'b' | 'v'
@@ -80,6 +80,11 @@ export interface BoardSession {
   saveState: Signal<SaveState>
   /** Everyone in the room, from the server's presence frames (authenticated names). */
   peers: Signal<PresencePeer[]>
+  /**
+   * Ids of document records the editor cannot show (they fail tldraw's validation or the rich-text
+   * schema): kept out of the store, left untouched in the shared document.
+   */
+  skippedRecords: Signal<readonly string[]>
   /** Changes the name and colour others see: presence at once, the server's identity on a fresh token. */
   setIdentity(identity: GuestIdentity): void
   dispose(): void
@@ -179,8 +184,13 @@ export async function openBoardSession(
   }
 
   const yRecords = doc.getMap<TLRecord>(BOARD_RECORDS_MAP)
+  const skippedRecords = atom<readonly string[]>('skipped records', [])
+  const onSkippedRecord = (id: string, reason: unknown) => {
+    warnSkippedRecord(id, reason)
+    if (!skippedRecords.get().includes(id)) skippedRecords.set([...skippedRecords.get(), id])
+  }
   // A viewer's store never writes to the document: the server would refuse it anyway.
-  dispose.push(bindStoreToYRecords(store, yRecords, { readOnly: scope === 'view' }))
+  dispose.push(bindStoreToYRecords(store, yRecords, { readOnly: scope === 'view', onSkippedRecord }))
   const markUnsaved = (_update: Uint8Array, origin: unknown) => {
     if (origin === LOCAL_STORE_ORIGIN) saveState.set('saving')
   }
@@ -198,6 +208,7 @@ export async function openBoardSession(
     connection,
     saveState,
     peers,
+    skippedRecords,
     setIdentity(next) {
       if (next.name === identity.get().name && next.color === identity.get().color) return
       identity.set(next)
