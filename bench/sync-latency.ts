@@ -38,9 +38,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 }
 
-async function persistBatches(ports: number[]): Promise<number> {
+/** Persist batches so far, summed over the instances' metrics ports. */
+async function persistBatches(metricsPorts: number[]): Promise<number> {
   let total = 0
-  for (const port of ports) {
+  for (const port of metricsPorts) {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
     total += Number(/^sync_persist_batch_seconds_count (\d+)/m.exec(text)?.[1] ?? 0)
   }
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
     MAX_PEERS_PER_ROOM: '100000',
   })
   const ports = cluster.instances.map((instance) => instance.port)
+  const metricsPorts = cluster.instances.map((instance) => instance.metricsPort)
   try {
     const latencies: number[] = []
     const clients: BenchClient[] = []
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
       )
       clients.push(...batch)
     }
-    const batchesBefore = await persistBatches(ports)
+    const batchesBefore = await persistBatches(metricsPorts)
     const started = Date.now()
     let sent = 0
     const writers = clients.slice(0, WRITERS).map((writer, w) => setInterval(() => writer.writeShape(`shape:w${w}-${sent}`, sent++), 1000 / RATE))
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
     const drainDeadline = Date.now() + 10_000
     while (latencies.length < expected && Date.now() < drainDeadline) await new Promise((resolve) => setTimeout(resolve, 20))
     const elapsed = (Date.now() - started) / 1000
-    const batches = (await persistBatches(ports)) - batchesBefore
+    const batches = (await persistBatches(metricsPorts)) - batchesBefore
     const sorted = [...latencies].sort((a, b) => a - b)
     const result = {
       scenario: `1 room × ${CLIENTS} clients over ${INSTANCES} instance(s), ${WRITERS} writers × ${RATE} upd/s, ${seconds} s`,

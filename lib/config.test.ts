@@ -15,6 +15,11 @@ describe('server configuration', () => {
       databaseUrl: DEFAULT_DATABASE_URL,
       heartbeatMs: 30_000,
       allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+      authFrameMaxBytes: 16 * 1024,
+      authQueueMaxBytes: 256 * 1024,
+      trustProxyHops: 0,
+      metricsHost: '127.0.0.1',
+      metricsPort: 9464,
     })
   })
 
@@ -30,5 +35,7 @@ describe('server configuration', () => {
     expect(() => loadServerConfig(env({ AUTH_SECRET: SECRET, HEARTBEAT_MS: 'soon' }))).toThrow(/HEARTBEAT_MS/)
     expect(() => loadServerConfig(env({ AUTH_SECRET: SECRET, SYNC_PORT: '70000' }))).toThrow(/SYNC_PORT/)
     expect(() => loadServerConfig(env({ AUTH_SECRET: SECRET, DATABASE_URL: 'mysql://x' }))).toThrow(ConfigError)
+    expect(() => loadServerConfig(env({ AUTH_SECRET: SECRET, TRUST_PROXY_HOPS: '-1' }))).toThrow(/TRUST_PROXY_HOPS/)
+    expect(() => loadServerConfig(env({ AUTH_SECRET: SECRET, METRICS_PORT: '70000' }))).toThrow(/METRICS_PORT/)
   })
 })

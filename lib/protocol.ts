@@ -27,6 +27,8 @@ export const Close = {
   authExpired: { code: 1008, reason: 'token expired' },
   roomMismatch: { code: 1008, reason: 'token not valid for this room' },
   authQueueFull: { code: 1008, reason: 'too many messages before auth' },
+  authFrameTooLarge: { code: 1008, reason: 'auth frame too large' },
+  preAuthTooLarge: { code: 1008, reason: 'too many bytes before auth' },
   readOnly: { code: 1008, reason: 'read-only' },
   rateLimited: { code: 1008, reason: 'rate limit exceeded' },
   awarenessTooLarge: { code: 1008, reason: 'awareness state too large' },

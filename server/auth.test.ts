@@ -4,11 +4,15 @@ import {
   TEST_SECRET,
   createTempDatabase,
   rawClient,
+  scrapeMetrics,
   sendFramesAtOnce,
   startServer,
   tokenFor,
   upgradeStatus,
+  upgradedSocket,
   waitUntil,
+  wsFrameHeader,
+  type UpgradedSocket,
   type RawClient,
   type TestServer,
 } from './test-support.ts'
@@ -16,6 +20,7 @@ import {
 let database: Awaited<ReturnType<typeof createTempDatabase>>
 let server: TestServer
 const raws: RawClient[] = []
+const sockets: UpgradedSocket[] = []
 
 beforeEach(async () => {
   database = await createTempDatabase()
@@ -24,6 +29,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const raw of raws.splice(0)) raw.ws.terminate()
+  for (const upgraded of sockets.splice(0)) upgraded.socket.destroy()
   await server.stop()
   await database.remove()
 })
@@ -162,11 +168,68 @@ describe('upgrade checks', () => {
   it('counts refused auths in /metrics by reason', async () => {
     const frame = JSON.stringify({ type: 'auth', token: 'bad' })
     await closeAfterFirstFrame(frame)
-    const response = await fetch(`http://127.0.0.1:${server.port}/metrics`)
-    const text = await response.text()
+    const text = await scrapeMetrics(server)
     expect(text).toMatch(/sync_auth_failures_total\{reason="invalid token"\} 1/)
     // The traffic counters, read at scrape time, saw that frame.
     expect(text).toMatch(/^sync_messages_in_total 1$/m)
     expect(text).toMatch(new RegExp(`^sync_bytes_in_total ${frame.length}$`, 'm'))
+  })
+})
+
+describe('before auth', () => {
+  async function upgraded(room = 'auth-room'): Promise<UpgradedSocket> {
+    const socket = await upgradedSocket(server.port, room)
+    sockets.push(socket)
+    return socket
+  }
+
+  /** Waits until the server has dropped the TCP connection, well before ws's 30 s close wait. */
+  async function droppedWith(socket: UpgradedSocket, reason: string): Promise<void> {
+    let ended = false
+    void socket.ended.then(() => (ended = true))
+    await waitUntil(() => ended, 'the server to drop the TCP connection', 5_000)
+    expect(socket.closeFrame()).toEqual({ code: 1008, reason })
+    await waitUntil(() => server.server.connections.size === 0, 'the server forgot the socket')
+  }
+
+  it('refuses an auth frame over AUTH_FRAME_MAX_BYTES before parsing it (1008)', async () => {
+    const client = await open()
+    client.ws.send(JSON.stringify({ type: 'auth', token: 'a'.repeat(16 * 1024) }))
+    expect(await client.closed).toEqual({ code: 1008, reason: 'auth frame too large' })
+    // Not parsed: the same size of broken JSON gets the same answer, not "auth required".
+    const broken = await open()
+    broken.ws.send('{'.repeat(16 * 1024 + 1))
+    expect(await broken.closed).toEqual({ code: 1008, reason: 'auth frame too large' })
+  })
+
+  it('drops a socket that sends more raw bytes before auth than the bound, mid-frame', async () => {
+    const socket = await upgraded()
+    // A frame announced well under MAX_MESSAGE_BYTES, never finished: ws would hold it all.
+    socket.socket.write(wsFrameHeader(0x1, 900 * 1024))
+    socket.socket.write(Buffer.alloc(100 * 1024, 0x61))
+    await droppedWith(socket, 'too many bytes before auth')
+  })
+
+  it('drops a socket that fails auth without waiting for its close frame', async () => {
+    const socket = await upgraded()
+    const frame = Buffer.from(JSON.stringify({ type: 'auth', token: 'bad' }))
+    socket.socket.write(Buffer.concat([wsFrameHeader(0x1, frame.length), frame]))
+    await droppedWith(socket, 'invalid token')
+  })
+
+  it('drops a socket that never authenticates once the auth timeout passes', async () => {
+    const socket = await upgraded()
+    await droppedWith(socket, 'auth timeout')
+  })
+})
+
+describe('operator endpoints', () => {
+  it('serves /metrics only on the metrics port; the public port keeps /healthz and answers 404 for /metrics', async () => {
+    const publicPort = `http://127.0.0.1:${server.port}`
+    expect((await fetch(`${publicPort}/metrics`)).status).toBe(404)
+    expect(await (await fetch(`${publicPort}/healthz`)).json()).toEqual({ status: 'ok' })
+    expect(server.server.metricsPort).not.toBe(server.port)
+    expect(await scrapeMetrics(server)).toMatch(/^sync_sockets 0$/m)
+    expect((await fetch(`http://127.0.0.1:${server.server.metricsPort}/healthz`)).status).toBe(404)
   })
 })

@@ -14,6 +14,8 @@ const ROOT = path.resolve(import.meta.dirname, '..')
 export interface SyncServerProcess {
   child: ChildProcess
   port: number
+  /** The loopback port its /metrics is served on. */
+  metricsPort: number
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>
 }
@@ -37,12 +39,12 @@ export async function spawnSyncServer(env: NodeJS.ProcessEnv, cwd = ROOT): Promi
     let output = ''
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
-      const match = /"port":(\d+),"tls":(?:true|false),"msg":"sync server listening"/.exec(output)
+      const match = /"port":(\d+),"tls":(?:true|false),"metricsPort":(\d+),"msg":"sync server listening"/.exec(output)
       if (match) {
         child.stdout?.off('data', onData)
         child.stdout?.resume()
         child.stderr?.resume()
-        resolve({ child, port: Number(match[1]), exited })
+        resolve({ child, port: Number(match[1]), metricsPort: Number(match[2]), exited })
       }
     }
     child.stdout?.on('data', onData)
@@ -93,10 +95,14 @@ export interface Cluster {
   stop(): Promise<void>
 }
 
-/** Starts `size` instances on `basePort+1…` and the proxy on `basePort` (0: any free ports). */
+/**
+ * Starts `size` instances on `basePort+1…` and the proxy on `basePort` (0: any free ports). Each
+ * instance serves its metrics on a free loopback port (`instances[i].metricsPort`) unless
+ * METRICS_PORT is set (then only one instance per host can start).
+ */
 export async function startCluster(size: number, basePort: number, host: string, env: NodeJS.ProcessEnv): Promise<Cluster> {
   const instances = await Promise.all(
-    Array.from({ length: size }, (_, i) => spawnSyncServer({ ...env, SYNC_HOST: host, SYNC_PORT: String(basePort === 0 ? 0 : basePort + 1 + i) })),
+    Array.from({ length: size }, (_, i) => spawnSyncServer({ METRICS_PORT: '0', ...env, SYNC_HOST: host, SYNC_PORT: String(basePort === 0 ? 0 : basePort + 1 + i) })),
   )
   const ports = instances.map((instance) => instance.port)
   const live = () => ports.filter((_, i) => instances[i].child.exitCode === null && instances[i].child.signalCode === null)
@@ -107,7 +113,7 @@ export async function startCluster(size: number, basePort: number, host: string,
     proxyPort,
     instances,
     async restart(index) {
-      instances[index] = await spawnSyncServer({ ...env, SYNC_HOST: host, SYNC_PORT: String(ports[index]) })
+      instances[index] = await spawnSyncServer({ METRICS_PORT: '0', ...env, SYNC_HOST: host, SYNC_PORT: String(ports[index]) })
     },
     async stop() {
       await new Promise<void>((resolve) => proxy.close(() => resolve()))
@@ -127,7 +133,10 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   const cluster = await startCluster(size, port, host, process.env)
-  console.warn(`cluster: proxy on ${host}:${cluster.proxyPort} → instances on ${cluster.instances.map((i) => i.port).join(', ')}`)
+  console.warn(
+    `cluster: proxy on ${host}:${cluster.proxyPort} → instances on ${cluster.instances.map((i) => i.port).join(', ')}` +
+      ` (metrics on 127.0.0.1:${cluster.instances.map((i) => i.metricsPort).join(', ')})`,
+  )
   const stop = async () => {
     await cluster.stop()
     process.exit(0)

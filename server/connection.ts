@@ -18,9 +18,16 @@ export interface ConnectionContext extends RateLimits {
   heartbeatMs: number
   authQueueMaxMessages: number
   authQueueMaxBytes: number
+  /** Largest auth frame; checked before it is parsed. */
+  authFrameMaxBytes: number
+  /**
+   * Raw bytes a socket may send until it is live. ws buffers a frame until it is complete, so
+   * without this bound a socket could park most of MAX_MESSAGE_BYTES before auth.
+   */
+  preAuthMaxBytes: number
   maxPeersPerRoom: number
   maxBufferedBytes: number
-  /** Called when this socket fails auth, so the server can slow down that IP. */
+  /** Called when this socket fails auth, so the server can slow down that client address. */
   onAuthFailure: (ip: string) => void
   /** Called once the socket itself has closed. */
   onSocketClosed: (connection: Connection) => void
@@ -31,6 +38,7 @@ export interface ConnectionContext extends RateLimits {
 const CONNECTION = Symbol('connection')
 type TaggedSocket = WebSocket & { [CONNECTION]: Connection }
 const connectionOf = (ws: WebSocket) => (ws as TaggedSocket)[CONNECTION]
+type TaggedStream = Duplex & { [CONNECTION]: Connection }
 
 type State = 'awaiting-auth' | 'authenticating' | 'joining' | 'live' | 'closed'
 
@@ -55,6 +63,8 @@ export class Connection implements RoomPeer {
   /** Frames that arrived during auth, made on the first one (most clients send their step 1 then). */
   private queue: { data: Buffer; isBinary: boolean }[] | null = null
   private queuedBytes = 0
+  /** Raw bytes received on the socket while not yet live (counted from its 'data' events). */
+  private preAuthBytes = 0
   private room: Room | null = null
   private authTimer: NodeJS.Timeout | null
   private childLog: Logger | null = null
@@ -65,6 +75,7 @@ export class Connection implements RoomPeer {
     /** The socket ws speaks on (from the upgrade): shared broadcast frames are written to it directly. */
     private readonly socket: Duplex,
     readonly roomId: string,
+    /** The client's per-IP limit key (lib/clientAddress.ts: IPv6 by /64, behind trusted proxies). */
     readonly ip: string,
     /** Shared by every connection of the server (one object, not one per socket). */
     private readonly context: ConnectionContext,
@@ -78,6 +89,9 @@ export class Connection implements RoomPeer {
     ws.on('pong', Connection.onPong)
     ws.on('close', Connection.onClose)
     ws.on('error', Connection.onError)
+    // Counted on the raw socket, not on ws's messages: a frame still arriving is already held in memory.
+    ;(socket as TaggedStream)[CONNECTION] = this
+    socket.on('data', Connection.onPreAuthData)
   }
 
   /** A logger with this socket's room and id, made on first use: most sockets never log. */
@@ -133,12 +147,16 @@ export class Connection implements RoomPeer {
   close(reason: CloseReason): void {
     if (this.state === 'closed') return
     this.context.metrics.closes.inc({ code: String(reason.code) })
-    if (reason.code === 1008 && this.state !== 'live' && this.state !== 'joining') {
+    const authFailed = reason.code === 1008 && this.state !== 'live' && this.state !== 'joining'
+    if (authFailed) {
       this.context.metrics.authFailures.inc({ reason: reason.reason })
       this.context.onAuthFailure(this.ip)
     }
     this.log.info({ code: reason.code, reason: reason.reason }, 'closing')
     this.ws.close(reason.code, reason.reason)
+    // A socket that failed auth gets its close frame but no wait for the answer: ws would keep it
+    // (and whatever it buffered) for 30 s if the client never sends one.
+    if (authFailed) endAfterWrites(this.socket)
     this.closed()
   }
 
@@ -173,6 +191,8 @@ export class Connection implements RoomPeer {
   }
 
   private startAuth(data: Buffer, isBinary: boolean): void {
+    // Before JSON.parse and jose: a 15 MiB token would stall every room for half a second.
+    if (data.byteLength > this.context.authFrameMaxBytes) throw new CloseError(Close.authFrameTooLarge)
     if (isBinary) throw new CloseError(Close.authRequired)
     let message: unknown
     try {
@@ -234,6 +254,7 @@ export class Connection implements RoomPeer {
     this.send(JSON.stringify(authOk))
     this.room = room
     this.state = 'live'
+    this.stopCountingPreAuthBytes()
     // Only when debug is on: the child logger costs ~0.3 KB per socket for as long as it lives.
     if (this.context.log.isLevelEnabled('debug')) this.log.debug({ user: this.user.id, scope: this.scope }, 'joined')
     room.join(this)
@@ -282,6 +303,10 @@ export class Connection implements RoomPeer {
     this.authTimer = null
   }
 
+  private stopCountingPreAuthBytes(): void {
+    this.socket.off('data', Connection.onPreAuthData)
+  }
+
   private fail(error: unknown): void {
     if (error instanceof CloseError) {
       this.close(error.close)
@@ -295,6 +320,7 @@ export class Connection implements RoomPeer {
     if (this.state === 'closed') return
     this.state = 'closed'
     this.clearAuthTimer()
+    this.stopCountingPreAuthBytes()
     this.queue = null
     if (this.room) {
       this.room.leave(this)
@@ -305,6 +331,13 @@ export class Connection implements RoomPeer {
   // The socket's listeners (`this` is the socket).
   private static onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
     connectionOf(this).receive(toBuffer(data), isBinary)
+  }
+
+  // The raw socket's listener while the connection is not live (`this` is the socket).
+  private static onPreAuthData(this: Duplex, chunk: Buffer): void {
+    const connection = (this as TaggedStream)[CONNECTION]
+    connection.preAuthBytes += chunk.byteLength
+    if (connection.preAuthBytes > connection.context.preAuthMaxBytes) connection.close(Close.preAuthTooLarge)
   }
 
   private static onPong(this: WebSocket): void {
@@ -322,6 +355,13 @@ export class Connection implements RoomPeer {
     const code = (error as { code?: string }).code
     connectionOf(this).log.info({ err: error.message, code }, 'socket error')
   }
+}
+
+/** Ends the socket once what was written to it (a close frame) is flushed, then destroys it. */
+function endAfterWrites(socket: Duplex): void {
+  socket.end()
+  if (socket.writableFinished) socket.destroy()
+  else socket.once('finish', () => socket.destroy())
 }
 
 /** The optional schema of an auth frame, if it has the expected shape. */

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   }
   const server = createSyncServer(config, store, log, { tls, pubsub })
   const port = await server.listen()
-  log.info({ host: config.host, port, tls: Boolean(tls) }, 'sync server listening')
+  log.info({ host: config.host, port, tls: Boolean(tls), metricsPort: server.metricsPort }, 'sync server listening')
 
   let stopping = false
   const stop = async (signal: string) => {

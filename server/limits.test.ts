@@ -5,6 +5,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { Close, MessageType } from '../lib/protocol.ts'
 import {
+  TEST_ORIGIN,
   authedRawClient,
   boardRecords,
   createTempDatabase,
@@ -142,6 +143,44 @@ describe('abuse limits', () => {
     }
     await waitUntil(() => server!.server.connections.size === 1, 'slow reader dropped')
     expect(writer.ws.readyState).toBe(writer.ws.OPEN)
+  })
+})
+
+describe('client address behind a trusted proxy', () => {
+  const from = (forwardedFor: string, extra: Record<string, string> = {}) => ({ origin: TEST_ORIGIN, 'x-forwarded-for': forwardedFor, ...extra })
+
+  async function failAuth(headers: Record<string, string>): Promise<void> {
+    const client = rawClient(server!.url, 'guess', headers)
+    raws.push(client)
+    await client.opened
+    client.ws.send(JSON.stringify({ type: 'auth', token: 'guess' }))
+    expect(await client.closed).toEqual({ code: 1008, reason: 'invalid token' })
+  }
+
+  it('with TRUST_PROXY_HOPS=1 counts failed auths per client (the proxy-added address), not per proxy', async () => {
+    await start({ authFailuresPerMinPerIp: 3, trustProxyHops: 1 })
+    // The attacker forges a different left part each time; the proxy appends its real address.
+    for (let i = 0; i < 3; i++) await failAuth(from(`10.9.9.${i}, 198.51.100.1`))
+    expect(await upgradeStatus(`${server!.url}/guess`, from('10.9.9.9, 198.51.100.1'))).toBe(429)
+    expect(await upgradeStatus(`${server!.url}/guess`, from('198.51.100.2'))).toBe(101)
+  })
+
+  it('ignores X-Forwarded-For when no proxy is trusted (the default)', async () => {
+    await start({ authFailuresPerMinPerIp: 3 })
+    for (let i = 0; i < 3; i++) await failAuth(from(`198.51.100.${i}`))
+    expect(await upgradeStatus(`${server!.url}/guess`, from('198.51.100.200'))).toBe(429)
+  })
+
+  it('keys IPv6 clients on their /64 and falls back to X-Real-IP', async () => {
+    await start({ maxSocketsPerIp: 2, trustProxyHops: 1 })
+    for (const address of ['2001:db8:1:2::a', '2001:db8:1:2:ffff::b']) {
+      const client = rawClient(server!.url, 'v6', from(address))
+      raws.push(client)
+      await client.opened
+    }
+    expect(await upgradeStatus(`${server!.url}/v6`, from('2001:db8:1:2::c'))).toBe(429)
+    expect(await upgradeStatus(`${server!.url}/v6`, { origin: TEST_ORIGIN, 'x-real-ip': '2001:db8:1:2::d' })).toBe(429)
+    expect(await upgradeStatus(`${server!.url}/v6`, from('2001:db8:1:3::1'))).toBe(101)
   })
 })
 

@@ -13,6 +13,7 @@ import {
   providerClient,
   shape,
   storedDoc,
+  scrapeMetrics,
   startServerProcess,
   tokenFor,
   waitUntil,
@@ -200,7 +201,7 @@ describe('churn and load', () => {
     // The first round lets V8 grow its heap to its working size; a leak keeps growing in the second.
     const afterFirst = await round(0)
     const afterSecond = await round(CYCLES)
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+    const metrics = await scrapeMetrics(proc)
     expect(metrics).toMatch(/^sync_sockets 1$/m)
     expect(metrics).toMatch(/^sync_rooms 1$/m)
     console.warn(`reconnect storm: 2 × ${CYCLES} cycles, RSS ${baseline.toFixed(0)} → ${afterFirst.toFixed(0)} → ${afterSecond.toFixed(0)} MiB`)

@@ -8,6 +8,7 @@ import { Connection, type ConnectionContext } from './connection.ts'
 import { RoomRegistry } from './rooms.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { WindowCounter } from '../lib/windowCounter.ts'
+import { clientAddress, rateLimitKey } from '../lib/clientAddress.ts'
 import type { PubSub } from './fanout.ts'
 import type { RoomStore } from './persistence.ts'
 import type { Logger } from './log.ts'
@@ -25,18 +26,22 @@ export type SyncServerConfig = Pick<
   | 'maxSocketsPerIp'
   | 'authQueueMaxMessages'
   | 'authQueueMaxBytes'
+  | 'authFrameMaxBytes'
   | 'compactAfterUpdates'
   | 'awarenessFlushMs'
   | 'rateMessagesPerSec'
   | 'rateBytesPerSec'
   | 'connectionsPerSecPerIp'
   | 'authFailuresPerMinPerIp'
+  | 'trustProxyHops'
   | 'maxPeersPerRoom'
   | 'maxDocBytes'
   | 'maxBufferedBytes'
   | 'awarenessMaxBytes'
   | 'awarenessMaxClients'
   | 'shutdownTimeoutMs'
+  | 'metricsHost'
+  | 'metricsPort'
 >
 
 export interface TlsCredentials {
@@ -45,8 +50,10 @@ export interface TlsCredentials {
 }
 
 export interface SyncServer {
-  /** Starts listening; resolves with the bound port (useful with port 0). */
+  /** Starts listening (sockets and health, and metrics on their own port); resolves with the bound port (useful with port 0). */
   listen(): Promise<number>
+  /** The port /metrics is served on once listening (METRICS_PORT, or the one picked for port 0). */
+  readonly metricsPort: number | null
   /** Graceful stop: refuse new sockets, close the open ones with 1001, flush every room. */
   close(): Promise<void>
   readonly metrics: Metrics
@@ -57,8 +64,10 @@ export interface SyncServer {
 const HEALTH_TIMEOUT_MS = 2_000
 /** How long shutdown waits for clients to answer the 1001 close before dropping them. */
 const CLOSE_GRACE_MS = 1_000
+/** Room for frame headers, pings and the close frame on top of the auth frame and queue before auth. */
+const PRE_AUTH_FRAMING_BYTES = 16 * 1024
 
-/** The sync server: HTTP (health, metrics) and WebSocket rooms on one port. */
+/** The sync server: WebSocket rooms and health on one port, metrics on another (loopback by default). */
 export interface SyncServerExtras {
   /** Serve https/wss with these credentials. */
   tls?: TlsCredentials
@@ -105,18 +114,20 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
       })
       return
     }
-    if (req.method === 'GET' && path === '/metrics') {
-      metrics.sockets.set(connections.size)
-      void metrics.registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType })
-        res.end(text)
-      })
-      return
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' })
-    res.end('not found')
+    notFound(res)
   }
   const httpServer = tls ? https.createServer({ cert: tls.cert, key: tls.key }, serveHttp) : http.createServer(serveHttp)
+
+  // Metrics name rooms' load and the server's traffic: for operators only, so not on the public port.
+  const metricsServer = http.createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/metrics') return notFound(res)
+    metrics.sockets.set(connections.size)
+    void metrics.registry.metrics().then((text) => {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType })
+      res.end(text)
+    })
+  })
+  let metricsPort: number | null = null
 
   async function checkHealth(): Promise<string | null> {
     if (shuttingDown) return 'shutting down'
@@ -136,6 +147,8 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     heartbeatMs: config.heartbeatMs,
     authQueueMaxMessages: config.authQueueMaxMessages,
     authQueueMaxBytes: config.authQueueMaxBytes,
+    authFrameMaxBytes: config.authFrameMaxBytes,
+    preAuthMaxBytes: config.authFrameMaxBytes + config.authQueueMaxBytes + PRE_AUTH_FRAMING_BYTES,
     rateMessagesPerSec: config.rateMessagesPerSec,
     rateBytesPerSec: config.rateBytesPerSec,
     maxMessageBytes: config.maxMessageBytes,
@@ -161,7 +174,7 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
       return
     }
     const roomId = roomIdOf(req.url)
-    const ip = req.socket.remoteAddress ?? 'unknown'
+    const ip = limitKeyOf(req)
     wss.handleUpgrade(req, socket, head, (ws) => {
       socketsPerIp.set(ip, (socketsPerIp.get(ip) ?? 0) + 1)
       connections.add(new Connection(ws, socket, roomId, ip, connectionContext))
@@ -169,13 +182,26 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     })
   })
 
+  /** The key every per-IP limit counts under: the client behind TRUST_PROXY_HOPS proxies, IPv6 by /64. */
+  function limitKeyOf(req: http.IncomingMessage): string {
+    const forwardedFor = req.headers['x-forwarded-for']
+    const realIp = req.headers['x-real-ip']
+    return rateLimitKey(
+      clientAddress(
+        req.socket.remoteAddress,
+        { forwardedFor: Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor, realIp: Array.isArray(realIp) ? null : realIp },
+        config.trustProxyHops,
+      ),
+    )
+  }
+
   function checkUpgrade(req: http.IncomingMessage): { status: number; message: string } | null {
     if (shuttingDown) return { status: 503, message: 'server shutting down' }
     if (!isValidRoomId(roomIdOf(req.url))) return { status: 400, message: 'invalid room id' }
     const origin = req.headers.origin
     // Browsers always send Origin; a client without one is not a browser page and still needs a token.
     if (origin !== undefined && !allowedOrigins.has(origin)) return { status: 403, message: 'origin not allowed' }
-    const ip = req.socket.remoteAddress ?? 'unknown'
+    const ip = limitKeyOf(req)
     if ((socketsPerIp.get(ip) ?? 0) >= config.maxSocketsPerIp) return { status: 429, message: 'too many connections' }
     if (authFailures.count(ip) >= config.authFailuresPerMinPerIp) return { status: 429, message: 'too many failed auths' }
     if (newConnections.add(ip) > config.connectionsPerSecPerIp) return { status: 429, message: 'too many new connections' }
@@ -198,15 +224,12 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     metrics,
     rooms,
     connections,
-    listen() {
-      return new Promise((resolve, reject) => {
-        httpServer.once('error', reject)
-        httpServer.listen(config.port, config.host, () => {
-          httpServer.off('error', reject)
-          const address = httpServer.address()
-          resolve(typeof address === 'object' && address ? address.port : config.port)
-        })
-      })
+    get metricsPort() {
+      return metricsPort
+    },
+    async listen() {
+      metricsPort = await listenOn(metricsServer, config.metricsPort, config.metricsHost)
+      return listenOn(httpServer, config.port, config.host)
     },
     async close() {
       if (shuttingDown) return
@@ -224,10 +247,29 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
       rooms.destroyAll()
       await pubsub?.close()
       httpServer.closeAllConnections()
+      metricsServer.closeAllConnections()
       await httpClosed
+      if (metricsServer.listening) await new Promise((resolve) => metricsServer.close(resolve))
       wss.close()
     },
   }
+}
+
+/** Listens on `port` (0: any free port); resolves with the bound port. */
+function listenOn(server: http.Server | https.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      const address = server.address()
+      resolve(typeof address === 'object' && address ? address.port : port)
+    })
+  })
+}
+
+function notFound(res: http.ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain' })
+  res.end('not found')
 }
 
 function roomIdOf(url: string | undefined): string {

@@ -83,18 +83,22 @@ export function testConfig(overrides: Partial<SyncServerConfig> = {}): SyncServe
     maxSocketsPerIp: 200,
     authQueueMaxMessages: 32,
     authQueueMaxBytes: 256 * 1024,
+    authFrameMaxBytes: 16 * 1024,
     compactAfterUpdates: 500,
     awarenessFlushMs: 10,
     rateMessagesPerSec: 100_000,
     rateBytesPerSec: 100 * 1024 * 1024,
     connectionsPerSecPerIp: 100_000,
     authFailuresPerMinPerIp: 100_000,
+    trustProxyHops: 0,
     maxPeersPerRoom: 1_000,
     maxDocBytes: 64 * 1024 * 1024,
     maxBufferedBytes: 64 * 1024 * 1024,
     awarenessMaxBytes: 16 * 1024,
     awarenessMaxClients: 8,
     shutdownTimeoutMs: 5_000,
+    metricsHost: '127.0.0.1',
+    metricsPort: 0,
     ...overrides,
   }
 }
@@ -103,6 +107,8 @@ export interface TestServer {
   server: SyncServer
   url: string
   port: number
+  /** Where the server's Prometheus metrics are served (their own loopback port). */
+  metricsUrl: string
   db: Database
   store: RoomStore
   stop: () => Promise<void>
@@ -118,6 +124,7 @@ export async function startServer(databaseUrl: string, overrides: Partial<SyncSe
     server,
     port,
     url: `ws://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${server.metricsPort}/metrics`,
     db,
     store: roomStore,
     stop: async () => {
@@ -127,7 +134,14 @@ export async function startServer(databaseUrl: string, overrides: Partial<SyncSe
   }
 }
 
-export type ServerProcess = SyncServerProcess & { url: string }
+export type ServerProcess = SyncServerProcess & { url: string; metricsUrl: string }
+
+/** The Prometheus text a server serves at `metricsUrl`. */
+export async function scrapeMetrics(server: { metricsUrl: string }): Promise<string> {
+  const response = await fetch(server.metricsUrl)
+  if (!response.ok) throw new Error(`metrics: HTTP ${response.status}`)
+  return response.text()
+}
 
 /** Starts the sync server's production bundle (what `npm start` runs) as a child process, as an operator would. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
@@ -137,6 +151,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       SYNC_PORT: '0',
+      METRICS_PORT: '0',
       AUTH_SECRET: TEST_SECRET,
       ALLOWED_ORIGINS: TEST_ORIGIN,
       LOG_LEVEL: 'info',
@@ -153,7 +168,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     rmSync(cwd, { recursive: true, force: true })
     return code
   })
-  return { ...started, exited, url: `ws://127.0.0.1:${started.port}` }
+  return { ...started, exited, url: `ws://127.0.0.1:${started.port}`, metricsUrl: `http://127.0.0.1:${started.metricsPort}/metrics` }
 }
 
 export function tokenFor(room: string, options: { sub?: string; name?: string; color?: string; scope?: Scope; ttl?: number; secret?: string } = {}): Promise<string> {
@@ -287,25 +302,84 @@ export function savedThrough(client: ProviderClient): number {
 export function sendFramesAtOnce(client: RawClient, frames: (string | Uint8Array)[]): void {
   const encoded = frames.map((frame) => {
     const payload = typeof frame === 'string' ? Buffer.from(frame, 'utf8') : Buffer.from(frame)
-    const opcode = typeof frame === 'string' ? 0x1 : 0x2
-    const length = payload.length
-    const header =
-      length < 126
-        ? Buffer.from([0x80 | opcode, 0x80 | length])
-        : length < 65536
-          ? Buffer.from([0x80 | opcode, 0x80 | 126, length >> 8, length & 0xff])
-          : (() => {
-              const h = Buffer.alloc(10)
-              h[0] = 0x80 | opcode
-              h[1] = 0x80 | 127
-              h.writeBigUInt64BE(BigInt(length), 2)
-              return h
-            })()
-    // A zero masking key leaves the payload as it is.
-    return Buffer.concat([header, Buffer.alloc(4), payload])
+    return Buffer.concat([wsFrameHeader(typeof frame === 'string' ? 0x1 : 0x2, payload.length), payload])
   })
   const socket = (client.ws as unknown as { _socket: import('node:net').Socket })._socket
   socket.write(Buffer.concat(encoded))
+}
+
+/**
+ * The header of a final client frame (`opcode` 0x1 text, 0x2 binary) announcing `length` payload
+ * bytes, with a zero masking key, so the payload that follows is written as it is.
+ */
+export function wsFrameHeader(opcode: number, length: number): Buffer {
+  const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8
+  const header = Buffer.alloc(2 + lengthBytes + 4)
+  header[0] = 0x80 | opcode
+  header[1] = 0x80 | (lengthBytes === 0 ? length : lengthBytes === 2 ? 126 : 127)
+  if (lengthBytes === 2) header.writeUInt16BE(length, 2)
+  if (lengthBytes === 8) header.writeBigUInt64BE(BigInt(length), 2)
+  return header
+}
+
+export interface UpgradedSocket {
+  socket: net.Socket
+  /** Resolves once the server has closed the TCP connection. */
+  ended: Promise<void>
+  /** The close frame the server sent after the upgrade, if any. */
+  closeFrame(): { code: number; reason: string } | null
+}
+
+/**
+ * A WebSocket upgraded by hand on a plain TCP socket: it sends only what the test writes (frames
+ * from `wsFrameHeader`) and never answers a close frame, as a hostile or vanished client would.
+ */
+export function upgradedSocket(port: number, room: string, headers: Record<string, string> = {}): Promise<UpgradedSocket> {
+  return new Promise((resolve, reject) => {
+    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(
+        `GET /${room} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+      )
+    })
+    let received = Buffer.alloc(0)
+    let upgraded = false
+    const ended = new Promise<void>((resolveEnded) => socket.once('close', () => resolveEnded()))
+    socket.on('error', reject)
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk])
+      if (upgraded) return
+      const end = received.indexOf('\r\n\r\n')
+      if (end < 0) return
+      const status = received.subarray(0, received.indexOf('\r\n')).toString('latin1')
+      if (!status.startsWith('HTTP/1.1 101')) return reject(new Error(status))
+      upgraded = true
+      received = received.subarray(end + 4)
+      resolve({ socket, ended, closeFrame: () => closeFrameIn(received) })
+    })
+  })
+}
+
+/** The first close frame in a stream of unmasked server frames. */
+function closeFrameIn(frames: Buffer): { code: number; reason: string } | null {
+  let offset = 0
+  while (offset + 2 <= frames.length) {
+    const opcode = frames[offset] & 0x0f
+    let length = frames[offset + 1] & 0x7f
+    let start = offset + 2
+    if (length === 126) {
+      length = frames.readUInt16BE(offset + 2)
+      start += 2
+    } else if (length === 127) {
+      length = Number(frames.readBigUInt64BE(offset + 2))
+      start += 8
+    }
+    if (start + length > frames.length) return null
+    if (opcode === 0x8) return { code: frames.readUInt16BE(start), reason: frames.subarray(start + 2, start + length).toString('utf8') }
+    offset = start + length
+  }
+  return null
 }
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
