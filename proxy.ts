@@ -34,6 +34,8 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Static files and tldraw's self-hosted assets need no policy of their own.
-  matcher: ['/((?!_next/static|_next/image|tldraw/).*)'],
+  // Static files and tldraw's self-hosted assets need no policy. Uploaded images (/api/assets/<id>)
+  // carry their own stricter one, and uploads (/api/assets) must reach their route whole: a proxy
+  // run makes Next buffer the body and pass on only its first 10 MiB.
+  matcher: ['/((?!_next/static|_next/image|tldraw/|api/assets).*)'],
 }

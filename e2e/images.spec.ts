@@ -50,3 +50,27 @@ test('an image dropped by A is uploaded, B renders it from its URL, and the docu
   await a.context.close()
   await b.context.close()
 })
+
+test('an image of exactly 10 MiB uploads through the real server, one byte more is a 413, and images keep their own policy', async ({ browser, request }) => {
+  const { editPath } = await createBoard(browser)
+  const board = editPath.split('/')[2]
+  const pngOfSize = (size: number) => {
+    const bytes = Buffer.alloc(size)
+    Buffer.from(PNG_BASE64, 'base64').copy(bytes)
+    return { name: 'big.png', mimeType: 'image/png', buffer: bytes }
+  }
+  const maximum = 10 * 1024 * 1024
+
+  const created = await request.post('/api/assets', { multipart: { file: pngOfSize(maximum), board } })
+  expect(created.status()).toBe(201)
+  const { url } = (await created.json()) as { url: string }
+  const served = await request.get(url)
+  expect((await served.body()).byteLength).toBe(maximum)
+  // proxy.ts does not replace the asset's own policy with the page policy.
+  expect(served.headers()['content-security-policy']).toBe("default-src 'none'; sandbox")
+  expect(served.headers()['cross-origin-resource-policy']).toBe('same-origin')
+
+  const refused = await request.post('/api/assets', { multipart: { file: pngOfSize(maximum + 1), board } })
+  expect(refused.status()).toBe(413)
+  expect(await refused.json()).toEqual({ error: 'file too large: an image may have at most 10485760 bytes (10 MiB)' })
+})

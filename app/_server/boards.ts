@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { isValidRoomId, type Scope } from '@/lib/protocol.ts'
+import { isValidRoomId, type Scope } from '../../lib/protocol.ts'
 import { database } from './db.ts'
 
 /** Board ids and view ids: 128 random bits, base64url (22 characters). */

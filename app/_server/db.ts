@@ -1,5 +1,5 @@
-import { DEFAULT_DATABASE_URL } from '@/lib/config.ts'
-import { createDatabase, type Database } from '@/lib/db/client.ts'
+import { DEFAULT_DATABASE_URL } from '../../lib/config.ts'
+import { createDatabase, type Database } from '../../lib/db/client.ts'
 
 const globalForDb = globalThis as unknown as { whiteboardDb?: Promise<Database> }
 

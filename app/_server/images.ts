@@ -1,4 +1,4 @@
-/** Largest image a board accepts. */
+/** Largest image a board accepts: 10 MiB (10,485,760 bytes), as the README documents. */
 export const MAX_ASSET_BYTES = 10 * 1024 * 1024
 
 const SIGNATURES: { type: string; matches: (b: Uint8Array) => boolean }[] = [

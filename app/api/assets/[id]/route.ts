@@ -1,11 +1,15 @@
 import { NextResponse, type NextRequest } from 'next/server'
-import { isValidRoomId } from '@/lib/protocol.ts'
+import { DEFAULT_DATABASE_URL } from '../../../../lib/config.ts'
+import { fromHex, hexColumn, placeholders } from '../../../../lib/db/blobs.ts'
+import { providerOf } from '../../../../lib/db/client.ts'
+import { isValidRoomId } from '../../../../lib/protocol.ts'
 import { database } from '../../../_server/db.ts'
-import { DEFAULT_DATABASE_URL } from '@/lib/config.ts'
-import { providerOf } from '@/lib/db/client.ts'
-import { fromHex, hexColumn, placeholders } from '@/lib/db/blobs.ts'
 
-/** GET /api/assets/<id>: the stored image; ids are random and content never changes, so cache for a year. */
+/**
+ * GET /api/assets/<id>: the stored image; ids are random and content never changes, so cache for a
+ * year. User content gets a policy of its own (proxy.ts leaves this route alone): opened directly,
+ * it can run nothing and load nothing, and other sites cannot embed it.
+ */
 export async function GET(_request: NextRequest, { params }: { params: Promise<{ id: string }> }) {
   const { id } = await params
   if (!isValidRoomId(id)) return NextResponse.json({ error: 'not found' }, { status: 404 })
@@ -22,7 +26,8 @@ export async function GET(_request: NextRequest, { params }: { params: Promise<{
       'content-length': String(asset.size),
       'cache-control': 'public, max-age=31536000, immutable',
       'x-content-type-options': 'nosniff',
-      'content-security-policy': "default-src 'none'",
+      'content-security-policy': "default-src 'none'; sandbox",
+      'cross-origin-resource-policy': 'same-origin',
     },
   })
 }
