@@ -8,7 +8,7 @@
  *      the longest ping → pong round trip of an honest, authenticated client, probing back to
  *      back, against its longest round trip with no attack.
  *
- *   npx tsx bench/preauth.ts [--sockets 8] [--hold-seconds 45]
+ *   npx tsx bench/preauth.ts [--sockets 8] [--hold-seconds 45] [--partial-bytes 15728640]
  *
  * The server is the production bundle from the current source, in its own process.
  */
@@ -29,6 +29,8 @@ function option(name: string, fallback: number): number {
   return index > 0 ? Number(process.argv[index + 1]) : fallback
 }
 const SOCKETS = option('sockets', 8)
+/** How much of the announced frame each hostile socket sends (default all but the last byte). */
+const PARTIAL_BYTES = option('partial-bytes', FRAME_BYTES)
 const HOLD_SECONDS = option('hold-seconds', 45)
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -72,7 +74,7 @@ async function memoryPerHostileSocket(pid: number, port: number, scrapePorts: nu
   const sockets = (await Promise.all(Array.from({ length: SOCKETS }, (_, i) => upgradedSocket(port, `hostile-${i}`)))).map((upgraded) => upgraded.socket)
   const closedAfter: (number | null)[] = sockets.map(() => null)
   sockets.forEach((socket, i) => socket.once('close', () => (closedAfter[i] = (Date.now() - started) / 1000)))
-  const payload = Buffer.alloc(FRAME_BYTES, 0x61)
+  const payload = Buffer.alloc(PARTIAL_BYTES, 0x61)
   await Promise.all(
     sockets.map(
       (socket) =>
@@ -87,7 +89,7 @@ async function memoryPerHostileSocket(pid: number, port: number, scrapePorts: nu
   const externalHeld = await externalBytes(scrapePorts)
   const perSocketRss = (rssHeld - rssBefore) / SOCKETS / MiB
   const perSocketExternal = (externalHeld - externalBefore) / SOCKETS / MiB
-  console.warn(`(a) ${SOCKETS} hostile sockets (${FRAME_BYTES / MiB} MiB of a ${FRAME_BYTES / MiB} MiB + 1 frame each)`)
+  console.warn(`(a) ${SOCKETS} hostile sockets (${(PARTIAL_BYTES / MiB).toFixed(2)} MiB of a ${FRAME_BYTES / MiB} MiB + 1 frame each)`)
   console.warn(`    server RSS ${(rssBefore / MiB).toFixed(0)} → ${(rssHeld / MiB).toFixed(0)} MiB: ${perSocketRss.toFixed(2)} MiB per socket`)
   console.warn(`    V8 external memory: ${perSocketExternal.toFixed(2)} MiB per socket`)
   const deadline = Date.now() + HOLD_SECONDS * 1000
@@ -126,23 +128,24 @@ async function stallFromMaximalAuthFrame(port: number): Promise<void> {
   await new Promise((resolve, reject) => honest.once('open', resolve).once('error', reject))
   honest.send(JSON.stringify({ type: 'auth', token }))
   await new Promise<void>((resolve) => honest.on('message', (data, isBinary) => !isBinary && String(data).includes('auth-ok') && resolve()))
-  const frame = JSON.stringify({ type: 'auth', token: 'a'.repeat(FRAME_BYTES - 32) })
-  console.warn(`(b) one auth frame of ${(Buffer.byteLength(frame) / MiB).toFixed(2)} MiB; longest ping round trip of an honest client:`)
+  // Framed here once, unmasked (zero key): the probe then times the server, not this process masking 15 MiB.
+  const auth = Buffer.from(JSON.stringify({ type: 'auth', token: 'a'.repeat(FRAME_BYTES - 32) }))
+  const frame = Buffer.concat([wsFrameHeader(0x1, auth.length), auth])
+  console.warn(`(b) one auth frame of ${(auth.length / MiB).toFixed(2)} MiB; longest ping round trip of an honest client:`)
   for (let run = 1; run <= 3; run++) {
     let probe = probeRoundTrips(honest)
     await sleep(1_500)
     const quiet = await probe.stop()
+    const attacker = await upgradedSocket(port, 'stall-attacker')
     probe = probeRoundTrips(honest)
-    const attacker = new WebSocket(`ws://127.0.0.1:${port}/stall-attacker`)
-    await new Promise((resolve, reject) => attacker.once('open', resolve).once('error', reject))
-    const closed = new Promise<number>((resolve) => attacker.once('close', (code) => resolve(code)))
-    attacker.on('error', () => {})
-    attacker.send(frame)
-    const code = await Promise.race([closed, sleep(15_000).then(() => 0)])
+    attacker.socket.write(frame)
+    const dropped = await Promise.race([attacker.ended.then(() => true), sleep(15_000).then(() => false)])
     await sleep(500)
     const attacked = await probe.stop()
-    attacker.terminate()
-    console.warn(`    run ${run}: no attack ${quiet.toFixed(1)} ms, with the frame ${attacked.toFixed(1)} ms (attacker closed with ${code || 'nothing in 15 s'})`)
+    attacker.socket.destroy()
+    const answer = attacker.closeFrame()
+    const outcome = answer ? `close ${answer.code} "${answer.reason}"` : 'no close frame'
+    console.warn(`    run ${run}: no attack ${quiet.toFixed(1)} ms, with the frame ${attacked.toFixed(1)} ms (${outcome}, ${dropped ? 'dropped' : 'still open after 15 s'})`)
   }
   honest.terminate()
 }
