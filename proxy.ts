@@ -3,16 +3,20 @@ import { publicSyncUrl } from './app/_server/syncUrl.ts'
 
 /**
  * Security headers on every page and API answer: a Content-Security-Policy that lets the page
- * talk only to the app itself and its sync server, refuses framing, and the usual hardening.
+ * talk only to the app itself and its sync server, runs only scripts carrying this request's
+ * nonce (and what they load), refuses framing, and the usual hardening. Next reads the nonce from
+ * the policy on the request and puts it on its own scripts; pages are rendered per request
+ * (app/layout.tsx) so that every answer has a fresh one.
  */
 export function proxy(request: NextRequest) {
   const sync = new URL(publicSyncUrl(request))
   const syncOrigin = `${sync.protocol}//${sync.host}`
   const development = process.env.NODE_ENV !== 'production'
+  const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64')
   const policy = [
     "default-src 'self'",
-    // Next's hydration data is inline; development adds eval for fast refresh.
-    `script-src 'self' 'unsafe-inline'${development ? " 'unsafe-eval'" : ''}`,
+    // 'strict-dynamic' lets the nonced scripts load Next's chunks; development adds eval for fast refresh.
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${development ? " 'unsafe-eval'" : ''}`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
@@ -24,7 +28,9 @@ export function proxy(request: NextRequest) {
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join('; ')
-  const response = NextResponse.next()
+  const requestHeaders = new Headers(request.headers)
+  requestHeaders.set('content-security-policy', policy)
+  const response = NextResponse.next({ request: { headers: requestHeaders } })
   response.headers.set('content-security-policy', policy)
   response.headers.set('x-content-type-options', 'nosniff')
   response.headers.set('referrer-policy', 'same-origin')
