@@ -24,7 +24,8 @@ import {
   type TestServer,
 } from './test-support.ts'
 
-const CASES = Number(process.env.FUZZ_CASES ?? 20_000)
+// The cases hardly touch the database; on PostgreSQL (npm run test:postgres) fewer keep CI short.
+const CASES = Number(process.env.FUZZ_CASES ?? (process.env.TEST_DATABASE_PROVIDER === 'postgresql' ? 5_000 : 20_000))
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed)
 const PARALLEL = 32
 const MAX_MESSAGE_BYTES = 64 * 1024

@@ -9,6 +9,7 @@ import {
   authedRawClient,
   createTempDatabase,
   freePort,
+  makeDatabaseUnavailable,
   boardRecords,
   providerClient,
   shape,
@@ -108,11 +109,8 @@ describe('crashes and outages', () => {
     const b = providerClient(proc.url, 'outage', { sub: 'b' })
     clients.push(a, b)
     await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
-    const BetterSqlite3 = (await import('better-sqlite3')).default
-    const sqlite = new BetterSqlite3(database.url.replace(/^file:/, ''))
-    // An exclusive lock makes every write of the server fail with SQLITE_BUSY, as a dead disk would.
-    sqlite.pragma('busy_timeout = 0')
-    sqlite.exec('BEGIN EXCLUSIVE')
+    // SQLite: another process holds the write lock; PostgreSQL: the database refuses connections.
+    const restore = await makeDatabaseUnavailable(database.url)
     const outageStarted = Date.now()
     let i = 0
     const editing = setInterval(() => {
@@ -124,8 +122,7 @@ describe('crashes and outages', () => {
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 503, 'healthz 503', 15_000)
     await waitUntil(() => Date.now() - outageStarted >= 10_000, 'ten seconds of outage', 15_000)
     clearInterval(editing)
-    sqlite.exec('COMMIT')
-    sqlite.close()
+    await restore()
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, 'healthz 200 again', 30_000)
     await waitUntil(async () => Object.keys(await storedRecords('outage')).length === i, 'every edit stored', 30_000)
     expect(await storedRecords('outage')).toEqual(records(a).toJSON())

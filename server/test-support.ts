@@ -67,6 +67,34 @@ export async function createTempDatabase(
   return { url, dir, remove: async () => rmSync(dir, { recursive: true, force: true }) }
 }
 
+/**
+ * Makes a temporary database refuse the server until the returned function is called, as a dead
+ * disk or a database restart would. SQLite: another connection holds the write lock (writes fail
+ * with SQLITE_BUSY); PostgreSQL: the database stops accepting connections and the open ones are
+ * terminated (writes and health pings fail).
+ */
+export async function makeDatabaseUnavailable(databaseUrl: string): Promise<() => Promise<void>> {
+  if (providerOf(databaseUrl) === 'sqlite') {
+    const BetterSqlite3 = (await import('better-sqlite3')).default
+    const sqlite = new BetterSqlite3(databaseUrl.replace(/^file:/, ''))
+    sqlite.pragma('busy_timeout = 0')
+    sqlite.exec('BEGIN EXCLUSIVE')
+    return async () => {
+      sqlite.exec('COMMIT')
+      sqlite.close()
+    }
+  }
+  const name = new URL(databaseUrl).pathname.slice(1)
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
+  await admin.connect()
+  await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`)
+  await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name])
+  return async () => {
+    await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`)
+    await admin.end()
+  }
+}
+
 /** The PostgreSQL server the tests use (trust auth on loopback). */
 const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 
