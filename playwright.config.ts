@@ -42,8 +42,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    // A production build, served the way `npm start` serves it; exec so Playwright stops next-server itself.
-    command: `node_modules/.bin/next build && exec node_modules/.bin/next start --hostname 127.0.0.1 --port ${E2E.appPort}`,
+    // A production build, served the way `npm start` serves it (app-server.mjs); exec so Playwright stops the server itself.
+    command: `node_modules/.bin/next build && exec node app-server.mjs --hostname 127.0.0.1 --port ${E2E.appPort}`,
     url: E2E.appUrl,
     timeout: 240_000,
     reuseExistingServer: false,
@@ -57,6 +57,7 @@ export default defineConfig({
       // Every simulated person shares 127.0.0.1: per-IP limits would throttle the suite, not abuse.
       TOKEN_REQUESTS_PER_MIN: '100000',
       UPLOADS_PER_MIN: '100000',
+      BOARDS_PER_MIN: '100000',
     },
   },
 })

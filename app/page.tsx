@@ -1,11 +1,19 @@
 import RecentBoards from '@/components/RecentBoards.tsx'
 import { createBoardAndOpen } from './actions.ts'
 
-export default function HomePage() {
+type Props = { searchParams: Promise<{ limited?: string }> }
+
+export default async function HomePage({ searchParams }: Props) {
+  const limited = (await searchParams).limited === 'boards'
   return (
     <main className="home">
       <h1>Whiteboard</h1>
       <p className="muted">Start a board, share its link, draw together.</p>
+      {limited && (
+        <p className="notice" role="alert" data-testid="boards-limited">
+          Too many new boards from your network in the last minute. Try again in a minute.
+        </p>
+      )}
       <form action={createBoardAndOpen}>
         <input name="name" placeholder="Untitled board" aria-label="Board name" maxLength={100} />
         <button className="button" type="submit">
