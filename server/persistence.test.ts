@@ -14,6 +14,7 @@ import {
   shape,
   storedDoc,
   startServer,
+  scrapeMetrics,
   startServerProcess,
   tokenFor,
   waitUntil,
@@ -230,7 +231,7 @@ describe('persistence', () => {
     client.ws.send(new Uint8Array([0, 2, 2, 0, 0]))
     expect(await client.closed).toEqual({ code: 1011, reason: 'room unavailable' })
     expect(server.server.rooms.get('broken')).toBeUndefined()
-    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text()
+    const metrics = await scrapeMetrics(server)
     expect(metrics).toMatch(/sync_room_load_failures_total 1\n/)
     expect(await countRows('RoomUpdate', 'broken')).toBe(1)
     expect(await countRows('RoomSnapshot', 'broken')).toBe(0)
@@ -246,7 +247,7 @@ describe('persistence', () => {
     await waitUntil(() => records(b.doc).has('shape:during-outage'), 'edits still relayed during the outage')
     const health = `http://127.0.0.1:${server.port}/healthz`
     await waitUntil(async () => (await fetch(health)).status === 503, 'healthz reports 503')
-    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text()
+    const metrics = await scrapeMetrics(server)
     expect(metrics).toMatch(/sync_persist_failures_total [1-9]/)
     await withDb((db) => db.$executeRawUnsafe('ALTER TABLE "RoomUpdate_offline" RENAME TO "RoomUpdate"'))
     await waitUntil(async () => records(await storedDoc(database.url, 'outage')).has('shape:during-outage'), 'stored after recovery', 20_000)

@@ -47,6 +47,8 @@ export async function startSyncServer(): Promise<number> {
       HOME: process.env.HOME,
       SYNC_HOST: '127.0.0.1',
       SYNC_PORT: String(E2E.syncPort),
+      // Metrics on a free port: a dev server on this machine may hold the default one.
+      METRICS_PORT: '0',
       PORT: String(E2E.appPort),
       ALLOWED_ORIGINS: `http://127.0.0.1:${E2E.appPort},http://localhost:${E2E.appPort}`,
       DATABASE_URL: databaseUrl(),
