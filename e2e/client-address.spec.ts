@@ -11,7 +11,7 @@ const APP_URL = `http://127.0.0.1:${PORT}`
 let app: ChildProcess
 
 test.beforeAll(async () => {
-  app = spawn(process.execPath, ['app-server.mjs', '--hostname', '127.0.0.1', '--port', String(PORT)], {
+  app = spawn(process.execPath, ['app/_server/httpServer.mjs', '--hostname', '127.0.0.1', '--port', String(PORT)], {
     cwd: path.resolve(import.meta.dirname, '..'),
     stdio: 'ignore',
     env: {

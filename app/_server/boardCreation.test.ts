@@ -8,7 +8,7 @@ import { SOCKET_ADDRESS_STORE } from './socketAddress.ts'
 
 // The server action reads the request's headers through next/headers, which needs Next's request
 // scope; here each call gets the headers the test gives it. Everything else is real: the limiter,
-// the peer address as app-server.mjs provides it, and a temporary SQLite database.
+// the peer address as app/_server/httpServer.mjs provides it, and a temporary SQLite database.
 let requestHeaders = new Headers()
 vi.mock('next/headers', () => ({ headers: async () => requestHeaders }))
 

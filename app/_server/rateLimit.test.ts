@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { NextRequest } from 'next/server'
 import { SOCKET_ADDRESS_STORE } from './socketAddress.ts'
 
-// What app-server.mjs does for every request: the TCP peer address, held while Next handles it.
+// What app/_server/httpServer.mjs does for every request: the TCP peer address, held while Next handles it.
 const peers = new AsyncLocalStorage<string | undefined>()
 ;(globalThis as Record<symbol, unknown>)[SOCKET_ADDRESS_STORE] = peers
 
@@ -18,7 +18,7 @@ function upload(headers: Record<string, string> = {}): NextRequest {
   return new NextRequest('http://localhost:3000/api/assets', { method: 'POST', headers })
 }
 
-/** Status of one upload request from TCP peer `peer` (undefined: not behind app-server.mjs). */
+/** Status of one upload request from TCP peer `peer` (undefined: not behind app/_server/httpServer.mjs). */
 function statusOf(rateLimited: (request: NextRequest, endpoint: 'upload') => Response | null, peer: string | undefined, headers: Record<string, string> = {}): number {
   return peers.run(peer, () => rateLimited(upload(headers), 'upload'))?.status ?? 200
 }

@@ -39,7 +39,7 @@ const counters: Record<LimitedEndpoint, WindowCounter> = {
 
 /**
  * The key a request counts under: its client behind TRUST_PROXY_HOPS proxies (the TCP peer when
- * none), IPv6 by /64. A client-sent X-Forwarded-For is never trusted: without app-server.mjs in
+ * none), IPv6 by /64. A client-sent X-Forwarded-For is never trusted: without app/_server/httpServer.mjs in
  * front (no peer address known) and no trusted proxy, every request counts as one unknown client.
  */
 export function clientKey(headers: Headers): string {

@@ -5,10 +5,11 @@
  * handles the request (read by app/_server/socketAddress.ts for the per-IP limits). Plain
  * JavaScript, so production runs it without a TypeScript loader.
  *
- * Usage: node app-server.mjs [--hostname <host>] [--port <port>]   (defaults: all interfaces, $PORT or 3000)
+ * Usage: node app/_server/httpServer.mjs [--hostname <host>] [--port <port>]   (defaults: all interfaces, $PORT or 3000)
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { createServer } from 'node:http'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 
 const { values } = parseArgs({ options: { hostname: { type: 'string' }, port: { type: 'string' } } })
@@ -24,7 +25,7 @@ globalThis[Symbol.for('whiteboard.requestSocketAddress')] = socketAddresses
 const server = createServer((request, response) => {
   socketAddresses.run(request.socket.remoteAddress, () => handle(request, response))
 })
-const app = next({ dir: import.meta.dirname, hostname: hostname ?? 'localhost', port, httpServer: server })
+const app = next({ dir: path.resolve(import.meta.dirname, '../..'), hostname: hostname ?? 'localhost', port, httpServer: server })
 const handle = app.getRequestHandler()
 await app.prepare()
 server.listen(port, hostname, () => {
