@@ -8,6 +8,12 @@ const CONNECTION_LABELS = {
   refused: 'Disconnected · please reload',
 } as const
 
+const SAVE_LABELS = {
+  saved: 'All changes saved',
+  saving: 'Saving…',
+  full: 'Board is full · delete something to save your changes',
+} as const
+
 /** Connection state, and whether the server has durably stored every local change. */
 export default function ConnectionBadge({ session }: { session: BoardSession }) {
   const connection = useValue('connection', () => session.connection.get(), [session])
@@ -19,7 +25,7 @@ export default function ConnectionBadge({ session }: { session: BoardSession }) 
       </span>
       {session.scope === 'edit' && (
         <span className="save-state" data-testid="save-state" data-state={saveState}>
-          {saveState === 'saving' ? 'Saving…' : 'All changes saved'}
+          {SAVE_LABELS[saveState]}
         </span>
       )}
     </>

@@ -13,7 +13,7 @@ import {
 } from 'tldraw'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { BOARD_RECORDS_MAP, type PresencePeer, type Scope, type ServerControlMessage } from '../protocol.ts'
+import { BOARD_RECORDS_MAP, Close, type PresencePeer, type Scope, type ServerControlMessage } from '../protocol.ts'
 import { createAuthSocketClass } from './authSocket.ts'
 import { LOCAL_STORE_ORIGIN, bindPresenceToAwareness, bindStoreToYRecords, warnSkippedRecord } from './binding.ts'
 
@@ -46,8 +46,12 @@ export interface RoomTokenResponse {
  */
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'refused'
 
-/** saving: the document has local changes no `saved` frame has acknowledged yet. */
-export type SaveState = 'saved' | 'saving'
+/**
+ * saving: the document has local changes no `saved` frame has acknowledged yet · full: the server
+ * refused them because the board is at its size limit (close 1009); they stay local and go
+ * through on the next reconnect once something is deleted.
+ */
+export type SaveState = 'saved' | 'saving' | 'full'
 
 export class TokenRequestError extends Error {
   /** The board is gone or the link no longer valid: reconnecting cannot help. */
@@ -156,6 +160,9 @@ export async function openBoardSession(
   })
   // y-websocket stops reconnecting after a 44xx close (e.g. 4426: the board needs a newer app).
   provider.on('closed', () => connection.set('refused'))
+  provider.on('connection-close', (event) => {
+    if (event?.code === Close.docTooLarge.code && event.reason === Close.docTooLarge.reason) saveState.set('full')
+  })
 
   const dispose: (() => void)[] = [() => provider.destroy(), () => doc.destroy()]
   const disposeAll = () => {
@@ -192,7 +199,7 @@ export async function openBoardSession(
   // A viewer's store never writes to the document: the server would refuse it anyway.
   dispose.push(bindStoreToYRecords(store, yRecords, { readOnly: scope === 'view', onSkippedRecord }))
   const markUnsaved = (_update: Uint8Array, origin: unknown) => {
-    if (origin === LOCAL_STORE_ORIGIN) saveState.set('saving')
+    if (origin === LOCAL_STORE_ORIGIN && saveState.get() !== 'full') saveState.set('saving')
   }
   doc.on('update', markUnsaved)
   dispose.push(() => doc.off('update', markUnsaved))
