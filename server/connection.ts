@@ -289,12 +289,8 @@ export class Connection implements RoomPeer {
       }
       throw new CloseError(Close.unsupportedText)
     }
-    const room = this.room as Room
-    try {
-      room.receive(this, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-    } catch (error) {
-      throw error instanceof CloseError ? error : new CloseError(Close.malformed)
-    }
+    // The room tells a bad frame (CloseError 1002/1007/…) from its own failure, which fail() logs and closes with 1011.
+    ;(this.room as Room).receive(this, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
   }
 
   /** Stops the auth deadline and lets its timer go (an idle live socket keeps no timer). */
@@ -313,6 +309,7 @@ export class Connection implements RoomPeer {
       return
     }
     this.log.error({ err: error }, 'internal error')
+    this.context.metrics.internalErrors.inc()
     this.close(Close.internal)
   }
 

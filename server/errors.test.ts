@@ -4,6 +4,7 @@ import {
   boardRecords,
   createTempDatabase,
   providerClient,
+  scrapeMetrics,
   sendFramesAtOnce,
   shape,
   startServer,
@@ -103,6 +104,22 @@ describe('bad frames after auth', () => {
     const frame = Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0xc3, 0x28])
     ;(bad.ws as unknown as { _socket: import('node:net').Socket })._socket.write(frame)
     expect((await bad.closed).code).toBe(1007)
+  })
+
+  it("closes with 1011, logged and counted, when the server itself fails on a frame: a bug is not the client's fault", async () => {
+    const stillConverging = await honestPair('bug')
+    const victim = await attacker('bug')
+    const room = server.server.rooms.get('bug')!
+    const receive = room.receive.bind(room)
+    // Our own code failing on a valid frame (here: a TypeError from a stand-in for a bug in the room).
+    room.receive = (peer, message) => {
+      if (peer.user.id === 'mallory') (undefined as unknown as { field: number }).field++
+      receive(peer, message)
+    }
+    victim.ws.send(new Uint8Array([1, 1, 0]))
+    expect(await victim.closed).toEqual({ code: 1011, reason: 'internal error' })
+    expect(await scrapeMetrics(server)).toMatch(/sync_internal_errors_total 1\n/)
+    await stillConverging()
   })
 
   it('never lets one bad socket disturb another room', async () => {

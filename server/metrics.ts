@@ -41,6 +41,7 @@ export function createMetrics() {
     persistFailures: new Counter({ name: 'sync_persist_failures_total', help: 'Failed database writes (retried)', registers }),
     roomLoadFailures: new Counter({ name: 'sync_room_load_failures_total', help: 'Rooms that could not be loaded', registers }),
     compactions: new Counter({ name: 'sync_compactions_total', help: 'Update-log compactions', registers }),
+    internalErrors: new Counter({ name: 'sync_internal_errors_total', help: 'Connections closed with 1011 by an unexpected server error (logged)', registers }),
   }
 }
 

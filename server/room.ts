@@ -12,7 +12,7 @@ import type { Metrics } from './metrics.ts'
 import type { PubSub } from './fanout.ts'
 import { RemoteOrigin, RoomLink } from './roomLink.ts'
 import { SYNC_PART_BYTES, splitUpdate } from './syncParts.ts'
-import { applyReadUpdate, type ReadUpdate } from './updateReader.ts'
+import { applyReadUpdate, MalformedUpdateError, type ReadUpdate } from './updateReader.ts'
 
 /** A connection as the room sees it: the room never touches the socket library. */
 export interface RoomPeer {
@@ -247,16 +247,20 @@ export class Room {
     if (this.peers.size === 0) this.options.onIdle(this)
   }
 
-  /** Handles one binary frame from a peer. Throws CloseError for frames that end the connection. */
+  /**
+   * Handles one binary frame from a peer. Throws CloseError for frames that end the connection:
+   * whatever fails while the frame is decoded is the client's (1002); anything thrown after that
+   * is the server's own fault and propagates as is (the connection logs it and closes with 1011).
+   */
   receive(peer: RoomPeer, message: Uint8Array): void {
     const decoder = decoding.createDecoder(message)
-    const type = decoding.readVarUint(decoder)
+    const type = decodedOrMalformed(() => decoding.readVarUint(decoder))
     switch (type) {
       case MessageType.sync:
         this.receiveSync(peer, decoder)
         return
       case MessageType.awareness:
-        this.receiveAwareness(peer, decoding.readVarUint8Array(decoder))
+        this.receiveAwareness(peer, decodedOrMalformed(() => decoding.readVarUint8Array(decoder)))
         return
       case MessageType.queryAwareness: {
         const states = this.awareness.getStates()
@@ -269,20 +273,25 @@ export class Room {
   }
 
   private receiveSync(peer: RoomPeer, decoder: decoding.Decoder): void {
-    const step = decoding.readVarUint(decoder)
+    const step = decodedOrMalformed(() => decoding.readVarUint(decoder))
     if (step === syncProtocol.messageYjsSyncStep1) {
-      this.sendMissing(peer, decoding.readVarUint8Array(decoder))
+      const stateVector = decodedOrMalformed(() => {
+        const bytes = decoding.readVarUint8Array(decoder)
+        Y.decodeStateVector(bytes)
+        return bytes
+      })
+      this.sendMissing(peer, stateVector)
       return
     }
     if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {
       throw new CloseError(Close.malformed)
     }
     // Both paths below decode the whole update before anything is applied (a malformed one throws: 1002).
-    const update = decoding.readVarUint8Array(decoder)
+    const update = decodedOrMalformed(() => decoding.readVarUint8Array(decoder))
     const doc = this.doc
     if (peer.scope === 'view') {
       // A view-only peer's step 2 is normal as long as it carries nothing the room lacks.
-      if (!Y.snapshotContainsUpdate(Y.snapshot(doc), update)) throw new CloseError(Close.readOnly)
+      if (!decodedOrMalformed(() => Y.snapshotContainsUpdate(Y.snapshot(doc), update))) throw new CloseError(Close.readOnly)
       return
     }
     let read: ReadUpdate
@@ -290,6 +299,7 @@ export class Room {
       read = validateUpdate(doc, update)
     } catch (error) {
       if (error instanceof InvalidUpdateError) throw new CloseError({ code: 1007, reason: error.message })
+      if (error instanceof MalformedUpdateError) throw new CloseError(Close.malformed)
       throw error
     }
     // The document as it is, not its history, must stay under the limit; deleting always fits.
@@ -326,19 +336,17 @@ export class Room {
    */
   private receiveAwareness(peer: RoomPeer, update: Uint8Array): void {
     const decoder = decoding.createDecoder(update)
-    const count = decoding.readVarUint(decoder)
+    const count = decodedOrMalformed(() => decoding.readVarUint(decoder))
     const encoder = encoding.createEncoder()
     let kept = 0
     const entries = encoding.createEncoder()
     for (let i = 0; i < count; i++) {
-      const clientId = decoding.readVarUint(decoder)
-      const clock = decoding.readVarUint(decoder)
-      const json = decoding.readVarString(decoder)
+      const [clientId, clock, json] = decodedOrMalformed(() => [decoding.readVarUint(decoder), decoding.readVarUint(decoder), decoding.readVarString(decoder)] as const)
       const owner = this.awarenessOwners.get(clientId)
       if (owner !== undefined && owner !== peer) continue
       if (owner === undefined && this.awarenessIdsOf(peer).length >= this.options.awarenessMaxClients) throw new CloseError(Close.awarenessTooLarge)
       if (json.length > this.options.awarenessMaxBytes) throw new CloseError(Close.awarenessTooLarge)
-      const state: unknown = JSON.parse(json)
+      const state = decodedOrMalformed((): unknown => JSON.parse(json))
       encoding.writeVarUint(entries, clientId)
       encoding.writeVarUint(entries, clock)
       encoding.writeVarString(entries, JSON.stringify(withIdentity(state, peer.user)))
@@ -616,6 +624,15 @@ export class Room {
     this.awareness.destroy()
     this.size?.destroy()
     this.ydoc.destroy()
+  }
+}
+
+/** Runs a step that decodes client input: whatever it throws means the frame is malformed (1002). */
+function decodedOrMalformed<T>(decode: () => T): T {
+  try {
+    return decode()
+  } catch {
+    throw new CloseError(Close.malformed)
   }
 }
 

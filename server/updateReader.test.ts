@@ -79,7 +79,13 @@ describe('readUpdateItems', () => {
     const at = bad.indexOf(0xc3)
     bad[at + 1] = 0x28 // 0xc3 0x28 is not UTF-8
     expect(() => Y.decodeUpdate(bad)).toThrow()
-    expect(() => readUpdateItems(bad)).toThrow()
+    expect(() => readUpdateItems(bad)).toThrow(MalformedUpdateError)
+  })
+
+  it('refuses an empty delete range, which Yjs never writes and cannot encode again when it stays pending', () => {
+    // No structs; a delete set of one client (5) with one range at clock 3 of length 0 (then 1).
+    expect(() => readUpdateItems(new Uint8Array([0, 1, 5, 1, 3, 0]))).toThrow(MalformedUpdateError)
+    expect(readUpdate(new Uint8Array([0, 1, 5, 1, 3, 1])).deletes).toEqual([5, 3, 1])
   })
 })
 

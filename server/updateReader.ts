@@ -120,7 +120,13 @@ export function readUpdate(update: Uint8Array): ReadUpdate {
   for (let c = 0; c < clients; c++) {
     const client = reader.varUint()
     const ranges = reader.varUint()
-    for (let r = 0; r < ranges; r++) deletes.push(client, reader.varUint(), reader.varUint())
+    for (let r = 0; r < ranges; r++) {
+      const clock = reader.varUint()
+      const length = reader.varUint()
+      // Yjs never writes one, and an empty range it cannot apply at once makes its encoder throw.
+      if (length === 0) throw new MalformedUpdateError('empty delete range')
+      deletes.push(client, clock, length)
+    }
   }
   return { bytes: update, items, valueStarts, valueEnds, values: allValues, deletes, keys: [] }
 }
@@ -151,6 +157,15 @@ export function applyReadUpdate(doc: Y.Doc, read: ReadUpdate, origin: unknown): 
     Y.applyUpdateV2(doc, read.bytes, origin, ReplayingDecoder)
   } finally {
     replaying = null
+  }
+}
+
+/** UTF-8 text; invalid bytes make the update malformed (the decoder is fatal, as lib0's is). */
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    throw new MalformedUpdateError('invalid UTF-8')
   }
 }
 
@@ -221,12 +236,12 @@ class Reader {
       let text = ''
       for (let i = start; i < start + length; i++) {
         const code = bytes[i]
-        if (code >= 0x80) return utf8.decode(bytes.subarray(start, start + length))
+        if (code >= 0x80) return decodeUtf8(bytes.subarray(start, start + length))
         text += String.fromCharCode(code)
       }
       return text
     }
-    return utf8.decode(bytes.subarray(start, start + length))
+    return decodeUtf8(bytes.subarray(start, start + length))
   }
 
   any(): unknown {
