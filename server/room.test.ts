@@ -101,7 +101,7 @@ describe('room (in-memory store)', () => {
     const flaky: RoomStore = {
       ...store,
       load: (id) => store.load(id),
-      roomIdForViewId: () => store.roomIdForViewId(),
+      roomIdForViewId: (viewId) => store.roomIdForViewId(viewId),
       compact: (id) => store.compact(id),
       ping: () => store.ping(),
       close: () => store.close(),
@@ -191,7 +191,7 @@ describe('room (in-memory store)', () => {
     for (let i = 0; i < 50; i++) boardRecords(source).set(`shape:${i}`, shape(`shape:${i}`))
     const snapshot = Y.encodeStateAsUpdate(source)
     const store = new MemoryRoomStore()
-    store.rooms.set('r', { snapshot, log: [], collected: true })
+    store.createRoom('r', { snapshot: { data: snapshot, collected: true } })
     const room = await loadRoom(store)
     const a = peer('a')
     room.join(a)
@@ -211,7 +211,7 @@ describe('room (in-memory store)', () => {
   it('closes its peers with 1011 and asks to be dropped, writing nothing, when the stored document cannot be applied', async () => {
     const store = new MemoryRoomStore()
     const garbage = new Uint8Array([9, 9, 9, 9])
-    store.rooms.set('r', { snapshot: garbage, log: [], collected: true })
+    store.createRoom('r', { snapshot: { data: garbage, collected: true } })
     const broken: Room[] = []
     const room = await loadRoom(store, [], broken)
     const a = peer('a')
@@ -223,7 +223,7 @@ describe('room (in-memory store)', () => {
     room.join(late)
     expect(late.closed).toEqual([Close.roomUnavailable])
     await room.compactIfLogged()
-    expect(store.rooms.get('r')).toEqual({ snapshot: garbage, log: [], collected: true })
+    expect(await store.load('r')).toEqual({ updates: [garbage], logLength: 0, schema: null, collected: true })
     room.destroy()
   })
 })
