@@ -74,7 +74,7 @@ export class RoomLink {
 
   /** Tells the others that every update up to `seq` is stored. */
   confirmStored(seq: number): void {
-    if (seq > 0) this.send({ type: 'persisted', seq })
+    this.send({ type: 'persisted', seq })
   }
 
   publishAwareness(update: Uint8Array): void {
@@ -98,7 +98,11 @@ export class RoomLink {
     const live = [this.pubsub.instanceId, ...this.remotes.keys()].sort()
     for (const [instance, remote] of gone) {
       if (live[0] === this.pubsub.instanceId && remote.unconfirmed.length > 0) {
-        this.room.adoptUpdates(remote.unconfirmed.map((entry) => entry.update))
+        // One update: what it published overlaps (its answers to state exchanges repeat its edits).
+        this.room.adoptUpdates([Y.mergeUpdates(remote.unconfirmed.map((entry) => entry.update))])
+        // Counts as an update of ours: an answer sent before they are stored carries its number,
+        // which only a write that starts after the adoption (and stores them) confirms.
+        this.seq++
       }
       this.room.dropRemoteAwareness(instance)
     }
@@ -138,7 +142,8 @@ export class RoomLink {
       case 'sync-request': {
         this.remote(from)
         const update = Y.encodeStateAsUpdate(this.room.doc, message.stateVector)
-        this.seq++
+        // No number of its own: what it holds of ours is stored once our updates so far are (the
+        // write under way now confirms it), the rest is for the others to store.
         this.send({ type: 'sync-reply', to: from, seq: this.seq, update, stateVector: Y.encodeStateVector(this.room.doc) })
         // Nothing of ours is waiting for the database: what we sent is all stored already.
         if (!this.room.hasPendingWrites) this.confirmStored(this.seq)
@@ -149,7 +154,11 @@ export class RoomLink {
         this.applyRemote(from, message.seq, message.update)
         // Send back what the replier lacks, so both sides end up equal.
         const missing = Y.encodeStateAsUpdate(this.room.doc, message.stateVector)
-        if (missing.byteLength > 2) this.publishUpdate(missing)
+        if (missing.byteLength > 2) {
+          // Numbered and confirmed as a reply is: it is no new edit of ours.
+          this.send({ type: 'update', seq: this.seq, update: missing })
+          if (!this.room.hasPendingWrites) this.confirmStored(this.seq)
+        }
         return
       }
       case 'presence': {
