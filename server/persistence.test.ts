@@ -371,6 +371,35 @@ describe('boards that live for months', () => {
   })
 })
 
+describe('the Prisma store under concurrency', () => {
+  it("a room loaded while another room's compaction fails keeps its row (on SQLite every query shares one connection)", async () => {
+    await withDb(async (db) => {
+      const store = new PrismaRoomStore(db, providerOf(database.url))
+      await store.load('busy')
+      const { updates } = movesOfOneShape(3)
+      await store.append('busy', updates)
+      // The load lands at a different step of the compaction each time (after 0, 3, 6, … microtasks).
+      for (let attempt = 0; attempt < 30; attempt++) {
+        const room = `newcomer-${attempt}`
+        const failing = store.compact('busy', {
+          live: () => {
+            throw new Error('compaction fails')
+          },
+        })
+        const loaded = (async () => {
+          for (let i = 0; i < attempt * 3; i++) await Promise.resolve()
+          return store.load(room)
+        })()
+        await expect(failing).rejects.toThrow('compaction fails')
+        await loaded
+        await store.append(room, updates)
+        expect(await countRows('RoomUpdate', room)).toBe(3)
+      }
+      expect(await countRows('RoomUpdate', 'busy')).toBe(3)
+    })
+  })
+})
+
 describe('durability across restarts (real server process)', () => {
   it('a graceful stop (SIGTERM) closes sockets with 1001, flushes every room and exits 0', async () => {
     const proc = await asProcess({ PERSIST_INTERVAL_MS: '60000' })

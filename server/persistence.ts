@@ -121,7 +121,14 @@ export class PrismaRoomStore implements RoomStore {
     private readonly provider: Provider,
   ) {}
 
-  async load(roomId: string): Promise<StoredRoom> {
+  load(roomId: string): Promise<StoredRoom> {
+    // On SQLite every query shares one connection, so a load made while a compaction's
+    // transaction is open would run inside it, and the room row it creates would go if the
+    // compaction rolled back (every later append to the room then fails its foreign key).
+    return this.provider === 'sqlite' ? this.exclusive(() => this.loadNow(roomId)) : this.loadNow(roomId)
+  }
+
+  private async loadNow(roomId: string): Promise<StoredRoom> {
     // The app creates rooms; a room reached only through a valid token (tests, tools) is created here.
     // Raw SQL like the reads below: a model query's first run compiles in Prisma's query compiler,
     // which would add ~0.2 s to the first load after a start.
@@ -144,24 +151,30 @@ export class PrismaRoomStore implements RoomStore {
     }
   }
 
-  /** Reads a room's snapshot and the log after it, blobs as hex text (lib/db/blobs.ts). */
+  /**
+   * Reads a room's snapshot and the log after it, blobs as hex text (lib/db/blobs.ts), in one
+   * statement: it sees one state of the database, so a compaction another instance commits in
+   * between cannot hand it the old snapshot without the log rows the new one folded in.
+   */
   private async readStored(db: Pick<Database, '$queryRawUnsafe'>, roomId: string): Promise<{ snapshot: StoredSnapshot | null; log: StoredUpdate[] }> {
-    const hex = (column: string) => hexColumn(this.provider, column)
-    const param = (n: number) => placeholders(this.provider, 1, n - 1)
-    const [snapshot] = await db.$queryRawUnsafe<{ data: string; lastUpdateId: number; schemaVersion: string | null; collected: boolean | number }[]>(
-      `SELECT ${hex('data')} AS "data", "lastUpdateId", "schemaVersion", "collected" FROM "RoomSnapshot" WHERE "roomId" = ${param(1)}`,
+    const hex = hexColumn(this.provider, 'data')
+    const [first, second, third] = placeholders(this.provider, 3).split(', ')
+    const rows = await db.$queryRawUnsafe<{ part: number; data: string; id: number; schemaVersion: string | null; collected: boolean | number | null }[]>(
+      `SELECT 0 AS "part", ${hex} AS "data", "lastUpdateId" AS "id", "schemaVersion", "collected" FROM "RoomSnapshot" WHERE "roomId" = ${first}
+       UNION ALL
+       SELECT 1, ${hex}, "id", NULL, NULL FROM "RoomUpdate"
+       WHERE "roomId" = ${second} AND "id" > COALESCE((SELECT "lastUpdateId" FROM "RoomSnapshot" WHERE "roomId" = ${third}), 0)
+       ORDER BY "part", "id"`,
+      roomId,
+      roomId,
       roomId,
     )
-    const lastUpdateId = snapshot ? Number(snapshot.lastUpdateId) : 0
-    const log = await db.$queryRawUnsafe<{ id: number; data: string }[]>(
-      `SELECT "id", ${hex('data')} AS "data" FROM "RoomUpdate" WHERE "roomId" = ${param(1)} AND "id" > ${param(2)} ORDER BY "id"`,
-      roomId,
-      lastUpdateId,
-    )
-    return {
-      snapshot: snapshot ? { data: fromHex(snapshot.data), lastUpdateId, schemaVersion: snapshot.schemaVersion, collected: Boolean(snapshot.collected) } : null,
-      log: log.map((entry) => ({ id: Number(entry.id), data: fromHex(entry.data) })),
-    }
+    const stored = rows[0] && Number(rows[0].part) === 0 ? rows[0] : null
+    const snapshot = stored
+      ? { data: fromHex(stored.data), lastUpdateId: Number(stored.id), schemaVersion: stored.schemaVersion, collected: Boolean(stored.collected) }
+      : null
+    const log = (stored ? rows.slice(1) : rows).map((entry) => ({ id: Number(entry.id), data: fromHex(entry.data) }))
+    return { snapshot, log }
   }
 
   async roomIdForViewId(viewId: string): Promise<string | null> {

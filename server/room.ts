@@ -586,9 +586,11 @@ export class Room {
    * have stored rows this one has not seen yet, so the store rebuilds the state from its rows.
    */
   private async compactLog(rewrite = false): Promise<void> {
+    // Batches stored while the compaction runs stay in the log, and count towards the next one.
+    const folded = this.logLength
     try {
       await this.options.store.compact(this.id, { live: this.link ? undefined : this.encodeLive, rewrite })
-      this.logLength = 0
+      this.logLength -= folded
       this.options.metrics.compactions.inc()
     } catch (error) {
       // The log stays valid; compaction is tried again after the next batch.
