@@ -163,17 +163,20 @@ export class PrismaRoomStore implements RoomStore {
       `SELECT 0 AS "part", ${hex} AS "data", "lastUpdateId" AS "id", "schemaVersion", "collected" FROM "RoomSnapshot" WHERE "roomId" = ${first}
        UNION ALL
        SELECT 1, ${hex}, "id", NULL, NULL FROM "RoomUpdate"
-       WHERE "roomId" = ${second} AND "id" > COALESCE((SELECT "lastUpdateId" FROM "RoomSnapshot" WHERE "roomId" = ${third}), 0)
-       ORDER BY "part", "id"`,
+       WHERE "roomId" = ${second} AND "id" > COALESCE((SELECT "lastUpdateId" FROM "RoomSnapshot" WHERE "roomId" = ${third}), 0)`,
       roomId,
       roomId,
       roomId,
     )
-    const stored = rows[0] && Number(rows[0].part) === 0 ? rows[0] : null
+    // Ordered here, not by the query: an ORDER BY would pass the snapshot's hex text through a sorter.
+    const stored = rows.find((row) => Number(row.part) === 0)
     const snapshot = stored
       ? { data: fromHex(stored.data), lastUpdateId: Number(stored.id), schemaVersion: stored.schemaVersion, collected: Boolean(stored.collected) }
       : null
-    const log = (stored ? rows.slice(1) : rows).map((entry) => ({ id: Number(entry.id), data: fromHex(entry.data) }))
+    const log = rows
+      .filter((row) => Number(row.part) === 1)
+      .map((entry) => ({ id: Number(entry.id), data: fromHex(entry.data) }))
+      .sort((a, b) => a.id - b.id)
     return { snapshot, log }
   }
 
