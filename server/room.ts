@@ -324,7 +324,7 @@ export class Room {
   private sendMissing(peer: RoomPeer, stateVector: Uint8Array): void {
     const isNewClient = stateVector.byteLength === 1 && stateVector[0] === 0
     const messages = isNewClient
-      ? (this.wholeDocumentMessages ??= syncAnswer(this.loadedSnapshot ?? this.encodeWhole()))
+      ? (this.wholeDocumentMessages ??= syncAnswer(this.encodeWhole()))
       : syncAnswer(Y.encodeStateAsUpdate(this.doc, stateVector))
     for (const message of messages) peer.send(message)
   }
