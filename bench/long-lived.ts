@@ -9,7 +9,7 @@
  */
 import * as Y from 'yjs'
 import { createDatabase } from '../lib/db/client.ts'
-import { boardRecords, createTempDatabase, firstSync, providerClient, savedThrough, shape, startServerProcess, waitUntil } from '../server/test-support.ts'
+import { boardRecords, createTempDatabase, firstSync, providerClient, savedThrough, shape, startServerProcess, waitUntil } from '../server/testing/support.ts'
 
 const MOVES = Number(process.env.MOVES ?? 20_000)
 const ROOM = 'long-lived'

@@ -17,8 +17,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import WebSocket from 'ws'
 import { signRoomToken } from '../lib/token.ts'
-import { spawnSyncServer } from '../server/cluster.ts'
-import { freePort, upgradedSocket, wsFrameHeader } from '../server/test-support.ts'
+import { spawnSyncServer } from '../server/tools/cluster.ts'
+import { freePort, upgradedSocket, wsFrameHeader } from '../server/testing/support.ts'
 
 const SECRET = 'bench-secret-0123456789abcdef0123456789'
 const MiB = 1024 * 1024

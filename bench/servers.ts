@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { hocuspocusDialect, whiteboardDialect, yWebsocketDialect, type Dialect } from './dialects.ts'
-import { serverBundle } from '../server/build.ts'
+import { serverBundle } from '../server/tools/build.ts'
 
 export const ROOT = path.resolve(import.meta.dirname, '..')
 export const PEERS_DIR = path.join(ROOT, 'bench/peers')

@@ -15,7 +15,7 @@ import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { signRoomToken } from '../lib/token.ts'
-import { startCluster } from '../server/cluster.ts'
+import { startCluster } from '../server/tools/cluster.ts'
 import { BenchClient } from './client.ts'
 
 const SECRET = 'bench-secret-0123456789abcdef0123456789'

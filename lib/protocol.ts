@@ -13,14 +13,14 @@ export const MessageType = {
 
 /**
  * Every reason the server closes a socket, with its close code. Errors that end
- * a connection are mapped to one of these in exactly one place (server/connection.ts).
+ * a connection are mapped to one of these in exactly one place (server/connection/connection.ts).
  */
 export const Close = {
   shuttingDown: { code: 1001, reason: 'server shutting down' },
   malformed: { code: 1002, reason: 'malformed message' },
   unsupportedText: { code: 1003, reason: 'unknown control message' },
   invalidText: { code: 1007, reason: 'invalid text frame' },
-  // invalid document content: 1007 with the validator's reason (server/validation.ts)
+  // invalid document content: 1007 with the validator's reason (server/room/validation.ts)
   authTimeout: { code: 1008, reason: 'auth timeout' },
   authRequired: { code: 1008, reason: 'auth required' },
   authInvalid: { code: 1008, reason: 'invalid token' },
@@ -32,7 +32,7 @@ export const Close = {
   readOnly: { code: 1008, reason: 'read-only' },
   rateLimited: { code: 1008, reason: 'rate limit exceeded' },
   awarenessTooLarge: { code: 1008, reason: 'awareness state too large' },
-  // MAX_DOC_BYTES: the board's current content (server/documentSize.ts), not its history; deleting always fits.
+  // MAX_DOC_BYTES: the board's current content (server/room/documentSize.ts), not its history; deleting always fits.
   docTooLarge: { code: 1009, reason: 'board is full: delete shapes or images to make room' },
   roomFull: { code: 1013, reason: 'room full' },
   // 4400–4499: y-websocket's provider does not reconnect after these.

@@ -22,7 +22,7 @@ import {
   type ProviderClient,
   type RawClient,
   type TestServer,
-} from './test-support.ts'
+} from './testing/support.ts'
 
 // The cases hardly touch the database; on PostgreSQL (npm run test:postgres) fewer keep CI short.
 const CASES = Number(process.env.FUZZ_CASES ?? (process.env.TEST_DATABASE_PROVIDER === 'postgresql' ? 5_000 : 20_000))

@@ -3,10 +3,10 @@ import { loadServerConfig, ConfigError } from '../lib/config.ts'
 import { createDatabase, providerOf } from '../lib/db/client.ts'
 import { migrateDatabase } from '../lib/db/migrate.ts'
 import { createLogger } from './log.ts'
-import { PrismaRoomStore } from './persistence.ts'
-import { createSyncServer } from './server.ts'
-import { RedisPubSub } from './redisPubSub.ts'
-import { warmUp } from './warmUp.ts'
+import { PrismaRoomStore } from './storage/persistence.ts'
+import { createSyncServer } from './http/syncServer.ts'
+import { RedisPubSub } from './fanout/redisPubSub.ts'
+import { warmUp } from './yjs/warmUp.ts'
 
 // Development settings (AUTH_SECRET) live in .env.local, written by `npm run setup`.
 if (existsSync('.env.local')) process.loadEnvFile('.env.local')

@@ -21,7 +21,7 @@ import {
   type ProviderClient,
   type RawClient,
   type ServerProcess,
-} from './test-support.ts'
+} from './testing/support.ts'
 
 const LOAD_SECONDS = Number(process.env.RELIABILITY_LOAD_SECONDS ?? 30)
 const CONVERGENCE_ROUNDS = Number(process.env.CONVERGENCE_ROUNDS ?? 6)

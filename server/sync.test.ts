@@ -5,8 +5,8 @@ import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
 import { MessageType } from '../lib/protocol.ts'
 import { createDatabase, providerOf } from '../lib/db/client.ts'
-import { PrismaRoomStore } from './persistence.ts'
-import { SYNC_PART_BYTES } from './syncParts.ts'
+import { PrismaRoomStore } from './storage/persistence.ts'
+import { SYNC_PART_BYTES } from './yjs/syncParts.ts'
 import {
   authedRawClient,
   boardRecords,
@@ -21,7 +21,7 @@ import {
   type ProviderClient,
   type RawClient,
   type TestServer,
-} from './test-support.ts'
+} from './testing/support.ts'
 
 let database: Awaited<ReturnType<typeof createTempDatabase>>
 let server: TestServer

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NextRequest } from 'next/server'
 import { unstable_doesMiddlewareMatch } from 'next/experimental/testing/server'
-import { createTempDatabase } from '../../server/test-support.ts'
+import { createTempDatabase } from '../../server/testing/support.ts'
 import { config as proxyConfig } from '../../proxy.ts'
 import { GET } from '../api/assets/[id]/route.ts'
 import { POST } from '../api/assets/route.ts'

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getURLFromRedirectError } from 'next/dist/client/components/redirect'
 import { isRedirectError } from 'next/dist/client/components/redirect-error'
-import { createTempDatabase } from '../../server/test-support.ts'
+import { createTempDatabase } from '../../server/testing/support.ts'
 import { database } from './db.ts'
 import { SOCKET_ADDRESS_STORE } from './socketAddress.ts'
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { openSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import { E2E, databaseUrl, runDir } from './environment.ts'
-import { serverBundle } from '../../server/build.ts'
+import { serverBundle } from '../../server/tools/build.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const pidFile = () => path.join(runDir(), 'sync.pid')

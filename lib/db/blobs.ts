@@ -5,7 +5,7 @@ import type { Provider } from './client.ts'
  * result into a JavaScript array of numbers (for a 3.6 MB document: 0.4 s and a few hundred MB of
  * garbage); reading the column as hex text through a raw query and decoding it natively is
  * about ten times cheaper. The sync server writes updates through the driver adapter as bytes
- * (server/persistence.ts).
+ * (server/storage/persistence.ts).
  */
 
 /** SQL for `column` read as lower-case hex text. */

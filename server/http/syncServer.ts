@@ -1,0 +1,300 @@
+import http from 'node:http'
+import https from 'node:https'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer } from 'ws'
+import { Close, isValidRoomId } from '../../lib/protocol.ts'
+import type { ServerConfig } from '../../lib/config.ts'
+import { Connection, type ConnectionContext } from '../connection/connection.ts'
+import { RoomRegistry } from '../room/registry.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+import { WindowCounter } from '../../lib/windowCounter.ts'
+import { clientAddress, rateLimitKey } from '../../lib/clientAddress.ts'
+import type { PubSub } from '../fanout/pubSub.ts'
+import type { RoomStore } from '../storage/persistence.ts'
+import type { Logger } from '../log.ts'
+
+export type SyncServerConfig = Pick<
+  ServerConfig,
+  | 'host'
+  | 'port'
+  | 'authSecret'
+  | 'allowedOrigins'
+  | 'heartbeatMs'
+  | 'authTimeoutMs'
+  | 'persistIntervalMs'
+  | 'maxMessageBytes'
+  | 'maxSocketsPerIp'
+  | 'authQueueMaxMessages'
+  | 'authQueueMaxBytes'
+  | 'authFrameMaxBytes'
+  | 'compactAfterUpdates'
+  | 'awarenessFlushMs'
+  | 'rateMessagesPerSec'
+  | 'rateBytesPerSec'
+  | 'connectionsPerSecPerIp'
+  | 'authFailuresPerMinPerIp'
+  | 'trustProxyHops'
+  | 'maxPeersPerRoom'
+  | 'maxDocBytes'
+  | 'maxBufferedBytes'
+  | 'awarenessMaxBytes'
+  | 'awarenessMaxClients'
+  | 'shutdownTimeoutMs'
+  | 'metricsHost'
+  | 'metricsPort'
+>
+
+export interface TlsCredentials {
+  cert: Buffer
+  key: Buffer
+}
+
+export interface SyncServer {
+  /** Starts listening (sockets and health, and metrics on their own port); resolves with the bound port (useful with port 0). */
+  listen(): Promise<number>
+  /** The port /metrics is served on once listening (METRICS_PORT, or the one picked for port 0). */
+  readonly metricsPort: number | null
+  /** Graceful stop: refuse new sockets, close the open ones with 1001, flush every room. */
+  close(): Promise<void>
+  readonly metrics: Metrics
+  readonly rooms: RoomRegistry
+  readonly connections: ReadonlySet<Connection>
+}
+
+const HEALTH_TIMEOUT_MS = 2_000
+/** How long shutdown waits for clients to answer the 1001 close before dropping them. */
+const CLOSE_GRACE_MS = 1_000
+/** Room for frame headers, pings and the close frame on top of the auth frame and queue before auth. */
+const PRE_AUTH_FRAMING_BYTES = 16 * 1024
+
+/** The sync server: WebSocket rooms and health on one port, metrics on another (loopback by default). */
+export interface SyncServerExtras {
+  /** Serve https/wss with these credentials. */
+  tls?: TlsCredentials
+  /** Fan rooms out to other instances (REDIS_URL). */
+  pubsub?: PubSub
+}
+
+export function createSyncServer(config: SyncServerConfig, store: RoomStore, log: Logger, { tls, pubsub }: SyncServerExtras = {}): SyncServer {
+  const metrics = createMetrics()
+  const rooms = new RoomRegistry({
+    store,
+    persistIntervalMs: config.persistIntervalMs,
+    compactAfterUpdates: config.compactAfterUpdates,
+    awarenessFlushMs: config.awarenessFlushMs,
+    maxDocBytes: config.maxDocBytes,
+    awarenessMaxBytes: config.awarenessMaxBytes,
+    awarenessMaxClients: config.awarenessMaxClients,
+    metrics,
+    log,
+    pubsub: pubsub ?? null,
+    heartbeatMs: config.heartbeatMs,
+  })
+  // After a broker outage, every room asks the other instances for what it missed.
+  pubsub?.onReconnect(() => {
+    for (const room of rooms.rooms()) room.link?.requestState()
+  })
+  const connections = new Set<Connection>()
+  const socketsPerIp = new Map<string, number>()
+  const allowedOrigins = new Set(config.allowedOrigins)
+  const newConnections = new WindowCounter(1_000)
+  const authFailures = new WindowCounter(60_000)
+  let shuttingDown = false
+
+  // No permessage-deflate: Connection writes shared broadcast frames to the socket itself, which
+  // keeps frame order only while ws never holds a frame back to compress it.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false })
+
+  const serveHttp: http.RequestListener = (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]
+    if (req.method === 'GET' && path === '/healthz') {
+      void checkHealth().then((problem) => {
+        res.writeHead(problem ? 503 : 200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(problem ? { status: 'unavailable', reason: problem } : { status: 'ok' }))
+      })
+      return
+    }
+    notFound(res)
+  }
+  const httpServer = tls ? https.createServer({ cert: tls.cert, key: tls.key }, serveHttp) : http.createServer(serveHttp)
+
+  // Metrics name rooms' load and the server's traffic: for operators only, so not on the public port.
+  const metricsServer = http.createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/metrics') return notFound(res)
+    metrics.sockets.set(connections.size)
+    void metrics.registry.metrics().then((text) => {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType })
+      res.end(text)
+    })
+  })
+  let metricsPort: number | null = null
+
+  async function checkHealth(): Promise<string | null> {
+    if (shuttingDown) return 'shutting down'
+    if (rooms.persistFailing) return 'database writes failing'
+    try {
+      await withTimeout(store.ping(), HEALTH_TIMEOUT_MS)
+      return null
+    } catch {
+      return 'database unreachable'
+    }
+  }
+
+  const connectionContext: ConnectionContext = {
+    rooms,
+    authSecret: config.authSecret,
+    authTimeoutMs: config.authTimeoutMs,
+    heartbeatMs: config.heartbeatMs,
+    authQueueMaxMessages: config.authQueueMaxMessages,
+    authQueueMaxBytes: config.authQueueMaxBytes,
+    authFrameMaxBytes: config.authFrameMaxBytes,
+    preAuthMaxBytes: config.authFrameMaxBytes + config.authQueueMaxBytes + PRE_AUTH_FRAMING_BYTES,
+    rateMessagesPerSec: config.rateMessagesPerSec,
+    rateBytesPerSec: config.rateBytesPerSec,
+    maxMessageBytes: config.maxMessageBytes,
+    maxPeersPerRoom: config.maxPeersPerRoom,
+    maxBufferedBytes: config.maxBufferedBytes,
+    onAuthFailure: (ip) => authFailures.add(ip),
+    onSocketClosed: (connection) => {
+      connections.delete(connection)
+      metrics.sockets.set(connections.size)
+      const left = (socketsPerIp.get(connection.ip) ?? 1) - 1
+      if (left > 0) socketsPerIp.set(connection.ip, left)
+      else socketsPerIp.delete(connection.ip)
+    },
+    metrics,
+    log,
+  }
+
+  httpServer.on('upgrade', (req, socket, head) => {
+    const refusal = checkUpgrade(req)
+    if (refusal) {
+      metrics.upgradesRefused.inc({ status: String(refusal.status) })
+      refuseUpgrade(socket, refusal.status, refusal.message)
+      return
+    }
+    const roomId = roomIdOf(req.url)
+    const ip = limitKeyOf(req)
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      socketsPerIp.set(ip, (socketsPerIp.get(ip) ?? 0) + 1)
+      connections.add(new Connection(ws, socket, roomId, ip, connectionContext))
+      metrics.sockets.set(connections.size)
+    })
+  })
+
+  /** The key every per-IP limit counts under: the client behind TRUST_PROXY_HOPS proxies, IPv6 by /64. */
+  function limitKeyOf(req: http.IncomingMessage): string {
+    const forwardedFor = req.headers['x-forwarded-for']
+    const realIp = req.headers['x-real-ip']
+    return rateLimitKey(
+      clientAddress(
+        req.socket.remoteAddress,
+        { forwardedFor: Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor, realIp: Array.isArray(realIp) ? null : realIp },
+        config.trustProxyHops,
+      ),
+    )
+  }
+
+  function checkUpgrade(req: http.IncomingMessage): { status: number; message: string } | null {
+    if (shuttingDown) return { status: 503, message: 'server shutting down' }
+    if (!isValidRoomId(roomIdOf(req.url))) return { status: 400, message: 'invalid room id' }
+    const origin = req.headers.origin
+    // Browsers always send Origin; a client without one is not a browser page and still needs a token.
+    if (origin !== undefined && !allowedOrigins.has(origin)) return { status: 403, message: 'origin not allowed' }
+    const ip = limitKeyOf(req)
+    if ((socketsPerIp.get(ip) ?? 0) >= config.maxSocketsPerIp) return { status: 429, message: 'too many connections' }
+    if (authFailures.count(ip) >= config.authFailuresPerMinPerIp) return { status: 429, message: 'too many failed auths' }
+    if (newConnections.add(ip) > config.connectionsPerSecPerIp) return { status: 429, message: 'too many new connections' }
+    return null
+  }
+
+  // Pings go out every HEARTBEAT_MS; presence goes out twice as often so that y-websocket's
+  // 30 s no-traffic watchdog never fires for a client that is alone and idle.
+  let tick = 0
+  const heartbeatTimer = setInterval(() => {
+    tick++
+    if (tick % 2 === 0) for (const connection of connections) connection.heartbeat()
+    newConnections.prune()
+    authFailures.prune()
+    for (const room of rooms.rooms()) room.announcePresence()
+  }, Math.max(1, Math.floor(config.heartbeatMs / 2)))
+  heartbeatTimer.unref()
+
+  return {
+    metrics,
+    rooms,
+    connections,
+    get metricsPort() {
+      return metricsPort
+    },
+    async listen() {
+      metricsPort = await listenOn(metricsServer, config.metricsPort, config.metricsHost)
+      return listenOn(httpServer, config.port, config.host)
+    },
+    async close() {
+      if (shuttingDown) return
+      shuttingDown = true
+      clearInterval(heartbeatTimer)
+      const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()))
+      for (const connection of connections) connection.close(Close.shuttingDown)
+      try {
+        await withTimeout(rooms.flushAll(), config.shutdownTimeoutMs)
+      } catch (error) {
+        log.error({ err: error }, 'shutdown flush incomplete')
+      }
+      await waitFor(() => connections.size === 0, CLOSE_GRACE_MS)
+      for (const connection of connections) connection.terminate()
+      rooms.destroyAll()
+      await pubsub?.close()
+      httpServer.closeAllConnections()
+      metricsServer.closeAllConnections()
+      await httpClosed
+      if (metricsServer.listening) await new Promise((resolve) => metricsServer.close(resolve))
+      wss.close()
+    },
+  }
+}
+
+/** Listens on `port` (0: any free port); resolves with the bound port. */
+function listenOn(server: http.Server | https.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      const address = server.address()
+      resolve(typeof address === 'object' && address ? address.port : port)
+    })
+  })
+}
+
+function notFound(res: http.ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain' })
+  res.end('not found')
+}
+
+function roomIdOf(url: string | undefined): string {
+  return (url ?? '/').split('?')[0].slice(1)
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' }
+
+function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+  )
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)
+    }),
+  ]).finally(() => clearTimeout(timer))
+}
+
+async function waitFor(predicate: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!predicate() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+}

@@ -1,0 +1,229 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import * as encoding from 'lib0/encoding'
+import * as decoding from 'lib0/decoding'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import * as syncProtocol from 'y-protocols/sync'
+import { BOARD_RECORDS_MAP, Close, MessageType, type CloseReason, type Scope } from '../../lib/protocol.ts'
+import { MemoryRoomStore, type RoomStore } from '../storage/persistence.ts'
+import { createLogger } from '../log.ts'
+import { createMetrics } from '../http/metrics.ts'
+import { CloseError, Room, type RoomPeer } from './room.ts'
+import { boardRecords, shape, waitUntil } from '../testing/support.ts'
+
+function peer(id: string, scope: Scope = 'edit'): RoomPeer & { sent: (Uint8Array | string)[]; closed: CloseReason[] } {
+  const sent: (Uint8Array | string)[] = []
+  const closed: CloseReason[] = []
+  return { id, user: { id, name: id, color: '#000000' }, scope, bufferedBytes: 0, sent, closed, send: (data) => sent.push(data), close: (reason) => closed.push(reason) }
+}
+
+/** The sync step (0: step 1, 1: step 2, 2: update) of a sent frame, or null for anything else. */
+const syncStepOf = (message: Uint8Array | string) => (message instanceof Uint8Array && message[0] === MessageType.sync ? message[1] : null)
+
+function updateFrame(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.sync)
+  syncProtocol.writeUpdate(encoder, update)
+  return encoding.toUint8Array(encoder)
+}
+
+function loadRoom(store: RoomStore, idle: Room[] = [], broken: Room[] = []) {
+  return Room.load('r', {
+    store,
+    persistIntervalMs: 5,
+    compactAfterUpdates: 2,
+    awarenessFlushMs: 5,
+    maxDocBytes: 1024 * 1024,
+    awarenessMaxBytes: 1024,
+    awarenessMaxClients: 2,
+    pubsub: null,
+    heartbeatMs: 30_000,
+    metrics: createMetrics(),
+    log: createLogger('silent'),
+    onIdle: (room) => idle.push(room),
+    onBroken: (room) => broken.push(room),
+  })
+}
+
+function editOf(key: string): Uint8Array {
+  const doc = new Y.Doc()
+  boardRecords(doc).set(key, shape(key))
+  return Y.encodeStateAsUpdate(doc)
+}
+
+describe('room (in-memory store)', () => {
+  it('relays an update to the other peers as one shared buffer, not back to the sender', async () => {
+    const room = await loadRoom(new MemoryRoomStore())
+    const [a, b, c] = [peer('a'), peer('b'), peer('c')]
+    for (const p of [a, b, c]) room.join(p)
+    const before = [a, b, c].map((p) => p.sent.length)
+    room.receive(a, updateFrame(editOf('shape:1')))
+    expect(a.sent.length).toBe(before[0])
+    const toB = b.sent.at(-1)
+    expect(toB).toBeInstanceOf(Uint8Array)
+    expect(c.sent.at(-1)).toBe(toB)
+    room.destroy()
+  })
+
+  it('stores edits, compacts the log and reloads the same document', async () => {
+    const store = new MemoryRoomStore()
+    const room = await loadRoom(store)
+    const a = peer('a')
+    room.join(a)
+    for (let i = 0; i < 5; i++) {
+      room.receive(a, updateFrame(editOf(`shape:${i}`)))
+      await room.flushPendingUpdates()
+    }
+    expect(a.sent.filter((m) => typeof m === 'string' && m.includes('"saved"')).length).toBe(5)
+    expect(store.rooms.get('r')!.snapshot).not.toBeNull()
+    const reloaded = await loadRoom(store)
+    expect(reloaded.doc.getMap(BOARD_RECORDS_MAP).toJSON()).toEqual(room.doc.getMap(BOARD_RECORDS_MAP).toJSON())
+    room.destroy()
+    reloaded.destroy()
+  })
+
+  it('refuses a write from a view-only peer but accepts its empty step 2', async () => {
+    const room = await loadRoom(new MemoryRoomStore())
+    const viewer = peer('v', 'view')
+    room.join(viewer)
+    const emptyStep2 = encoding.createEncoder()
+    encoding.writeVarUint(emptyStep2, MessageType.sync)
+    syncProtocol.writeSyncStep2(emptyStep2, new Y.Doc())
+    room.receive(viewer, encoding.toUint8Array(emptyStep2))
+    expect(() => room.receive(viewer, updateFrame(editOf('shape:x')))).toThrow(CloseError)
+    expect(room.doc.getMap(BOARD_RECORDS_MAP).size).toBe(0)
+    room.destroy()
+  })
+
+  it('keeps updates queued while the store fails and writes them once it recovers', async () => {
+    const store = new MemoryRoomStore()
+    let failing = true
+    const flaky: RoomStore = {
+      ...store,
+      load: (id) => store.load(id),
+      roomIdForViewId: (viewId) => store.roomIdForViewId(viewId),
+      compact: (id) => store.compact(id),
+      ping: () => store.ping(),
+      close: () => store.close(),
+      append: (id, updates) => (failing ? Promise.reject(new Error('disk on fire')) : store.append(id, updates)),
+    }
+    const room = await loadRoom(flaky)
+    const a = peer('a')
+    room.join(a)
+    room.receive(a, updateFrame(editOf('shape:kept')))
+    await waitUntil(() => room.persistFailing, 'a failed write')
+    failing = false
+    await waitUntil(() => !room.persistFailing && !room.hasPendingWrites, 'write recovered')
+    const reloaded = await loadRoom(store)
+    expect(reloaded.doc.getMap(BOARD_RECORDS_MAP).has('shape:kept')).toBe(true)
+    room.destroy()
+    reloaded.destroy()
+  })
+
+  it('tells the registry when the last peer leaves and removes its awareness states', async () => {
+    const idle: Room[] = []
+    const room = await loadRoom(new MemoryRoomStore(), idle)
+    const a = peer('a')
+    room.join(a)
+    const other = new Y.Doc()
+    const awareness = new Awareness(other)
+    awareness.setLocalState({ cursor: 1 })
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.awareness)
+    encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(awareness, [other.clientID]))
+    room.receive(a, encoding.toUint8Array(encoder))
+    expect(room.awareness.getStates().has(other.clientID)).toBe(true)
+    room.leave(a)
+    await waitUntil(() => !room.awareness.getStates().has(other.clientID), 'state removed')
+    expect(room.awareness.getStates().has(other.clientID)).toBe(false)
+    expect(idle).toEqual([room])
+    awareness.destroy()
+    room.destroy()
+  })
+
+  it('coalesces a storm of cursor moves into one relayed message per tick, encoded once', async () => {
+    const room = await loadRoom(new MemoryRoomStore())
+    const [mover, b, c] = [peer('mover'), peer('b'), peer('c')]
+    for (const p of [mover, b, c]) room.join(p)
+    const cursorDoc = new Y.Doc()
+    const awareness = new Awareness(cursorDoc)
+    const before = { mover: mover.sent.length, b: b.sent.length }
+    for (let x = 0; x < 20; x++) {
+      awareness.setLocalState({ cursor: { x } })
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, MessageType.awareness)
+      encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(awareness, [cursorDoc.clientID]))
+      room.receive(mover, encoding.toUint8Array(encoder))
+    }
+    await waitUntil(() => b.sent.length > before.b, 'relayed')
+    expect(b.sent.length - before.b).toBe(1)
+    expect(c.sent.at(-1)).toBe(b.sent.at(-1))
+    expect(mover.sent.length).toBe(before.mover)
+    const received = new Awareness(new Y.Doc())
+    const decoder = decoding.createDecoder(b.sent.at(-1) as Uint8Array)
+    ;decoding.readVarUint(decoder)
+    applyAwarenessUpdate(received, decoding.readVarUint8Array(decoder), null)
+    // The identity others see is the token's, added by the server.
+    expect(received.getStates().get(cursorDoc.clientID)).toEqual({ cursor: { x: 19 }, user: { id: 'mover', name: 'mover', color: '#000000' } })
+    awareness.destroy()
+    received.destroy()
+    room.destroy()
+  })
+
+  it('acknowledges every update frame: with its batch, or at once when it changes nothing', async () => {
+    const room = await loadRoom(new MemoryRoomStore())
+    const a = peer('a')
+    room.join(a)
+    const saved = () => a.sent.filter((m): m is string => typeof m === 'string' && m.includes('"saved"')).map((m) => JSON.parse(m).through as number)
+    const edit = editOf('shape:1')
+    room.receive(a, updateFrame(edit))
+    room.receive(a, updateFrame(editOf('shape:2')))
+    await room.flushPendingUpdates()
+    expect(saved()).toEqual([2])
+    // The same update again changes nothing: acknowledged at once.
+    room.receive(a, updateFrame(edit))
+    expect(saved()).toEqual([2, 3])
+    room.destroy()
+  })
+
+  it('answers a new client from the stored snapshot before applying it, and sends its own step 1 once applied', async () => {
+    const source = new Y.Doc()
+    for (let i = 0; i < 50; i++) boardRecords(source).set(`shape:${i}`, shape(`shape:${i}`))
+    const snapshot = Y.encodeStateAsUpdate(source)
+    const store = new MemoryRoomStore()
+    store.createRoom('r', { snapshot: { data: snapshot, collected: true } })
+    const room = await loadRoom(store)
+    const a = peer('a')
+    room.join(a)
+    expect(a.sent.filter((m) => syncStepOf(m) === 0)).toHaveLength(0)
+    const step1 = encoding.createEncoder()
+    encoding.writeVarUint(step1, MessageType.sync)
+    syncProtocol.writeSyncStep1(step1, new Y.Doc())
+    room.receive(a, encoding.toUint8Array(step1))
+    const answer = decoding.createDecoder(a.sent.at(-1) as Uint8Array)
+    expect([decoding.readVarUint(answer), decoding.readVarUint(answer)]).toEqual([MessageType.sync, 1])
+    expect(decoding.readVarUint8Array(answer)).toEqual(snapshot)
+    await waitUntil(() => a.sent.some((m) => syncStepOf(m) === 0), "the server's step 1 after the document is applied")
+    expect(boardRecords(room.doc).size).toBe(50)
+    room.destroy()
+  })
+
+  it('closes its peers with 1011 and asks to be dropped, writing nothing, when the stored document cannot be applied', async () => {
+    const store = new MemoryRoomStore()
+    const garbage = new Uint8Array([9, 9, 9, 9])
+    store.createRoom('r', { snapshot: { data: garbage, collected: true } })
+    const broken: Room[] = []
+    const room = await loadRoom(store, [], broken)
+    const a = peer('a')
+    room.join(a)
+    await waitUntil(() => a.closed.length > 0, 'the peer closed')
+    expect(a.closed).toEqual([Close.roomUnavailable])
+    expect(broken).toEqual([room])
+    const late = peer('late')
+    room.join(late)
+    expect(late.closed).toEqual([Close.roomUnavailable])
+    await room.compactIfLogged()
+    expect(await store.load('r')).toEqual({ updates: [garbage], logLength: 0, schema: null, collected: true })
+    room.destroy()
+  })
+})

@@ -1,0 +1,365 @@
+/**
+ * The RoomStore contract: what the room logic (server/room/room.ts) relies on from any store, as one
+ * numbered suite that every implementation runs (persistence.contract.test.ts), in the manner of
+ * tldraw sync-core's storage tests. A store that passes it can stand in for any other.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
+import type { RoomStore } from './persistence.ts'
+import { boardRecords, shape } from '../testing/support.ts'
+import { SERVER_SCHEMA } from '../room/validation.ts'
+
+/** A store under test, with the ways into its storage that only the app or earlier versions have. */
+export interface RoomStoreFixture {
+  store: RoomStore
+  /** Creates a board as the app does (app/_server/boards.ts): the room and its view id. */
+  createRoom(roomId: string, viewId: string): Promise<void>
+  /** The view id stored for a room, or null when the room does not exist. */
+  viewIdOf(roomId: string): Promise<string | null>
+  /** Creates a room as versions before collection left it: a merged snapshot, not collected, covering no log row. */
+  createLegacyRoom(roomId: string, snapshot: Uint8Array, schema: SerializedSchemaVersions | null): Promise<void>
+  /** Another store on the same storage (another instance, or the next start); the fixture closes it. */
+  openAnother(): Promise<RoomStore>
+  /** Closes what the fixture opened and removes its storage. */
+  dispose(): Promise<void>
+}
+
+/** A schema newer than the server's, as a later version would store it. */
+const NEWER_SCHEMA: SerializedSchemaVersions = { schemaVersion: SERVER_SCHEMA.schemaVersion + 1, sequences: { 'com.tldraw.future': 3 } }
+
+/** The bytes of each update, as hex: comparable whatever array type a store returns. */
+const hex = (updates: Uint8Array[]) => updates.map((update) => Buffer.from(update).toString('hex'))
+
+/** The board records of the document that a load's updates make up. */
+function recordsOf(updates: Uint8Array[]): Record<string, unknown> {
+  const doc = new Y.Doc()
+  for (const update of updates) Y.applyUpdate(doc, update)
+  const records = boardRecords(doc).toJSON()
+  doc.destroy()
+  return records
+}
+
+/** A client's document whose edits are returned as separate updates, one per edit. */
+function editor() {
+  const doc = new Y.Doc()
+  return {
+    doc,
+    /** Sets `shape:<key>` (a new shape, or a move of an existing one) and returns that edit's update. */
+    edit(key: string, meta: Record<string, string | number> = {}): Uint8Array {
+      const before = Y.encodeStateVector(doc)
+      boardRecords(doc).set(`shape:${key}`, shape(`shape:${key}`, meta))
+      return Y.encodeStateAsUpdate(doc, before)
+    },
+    records: () => boardRecords(doc).toJSON(),
+  }
+}
+
+/** Runs the RoomStore contract against the stores `makeFixture` makes (a fresh one per test). */
+export function describeRoomStoreContract(name: string, makeFixture: () => Promise<RoomStoreFixture>): void {
+  describe(`RoomStore contract: ${name}`, () => {
+    let fixture: RoomStoreFixture
+    let store: RoomStore
+
+    beforeEach(async () => {
+      fixture = await makeFixture()
+      store = fixture.store
+    })
+
+    afterEach(() => fixture.dispose())
+
+    it('1. a new room loads empty, with no schema, and counts as collected', async () => {
+      expect(await store.load('fresh')).toEqual({ updates: [], logLength: 0, schema: null, collected: true })
+      expect(await store.load('fresh')).toEqual({ updates: [], logLength: 0, schema: null, collected: true })
+    })
+
+    it('2. appends load back in order, byte for byte; an empty append stores nothing', async () => {
+      await store.load('ordered')
+      const client = editor()
+      const first = [client.edit('a', { x: 1 }), client.edit('b')]
+      const second = [client.edit('a', { x: 2 })]
+      const third = [client.edit('c'), client.edit('a', { x: 3 }), client.edit('b', { gone: 1 })]
+      for (const batch of [first, second, [], third]) await store.append('ordered', batch)
+      const stored = await store.load('ordered')
+      expect(hex(stored.updates)).toEqual(hex([...first, ...second, ...third]))
+      expect(recordsOf(stored.updates)).toEqual(client.records())
+    })
+
+    it('3. rooms are separate: interleaved appends of several rooms each load back their own, in order', async () => {
+      const rooms = ['north', 'south', 'east']
+      const clients = new Map(rooms.map((room) => [room, editor()]))
+      const appended = new Map<string, Uint8Array[]>(rooms.map((room) => [room, []]))
+      for (const room of rooms) await store.load(room)
+      for (let i = 0; i < 4; i++) {
+        for (const room of rooms) {
+          const update = clients.get(room)!.edit(`${room}-${i % 2}`, { i })
+          appended.get(room)!.push(update)
+          await store.append(room, [update])
+        }
+      }
+      for (const room of rooms) {
+        const stored = await store.load(room)
+        expect(hex(stored.updates)).toEqual(hex(appended.get(room)!))
+        expect(recordsOf(stored.updates)).toEqual(clients.get(room)!.records())
+      }
+    })
+
+    it('4. appends of many rooms made in one turn all resolve and load back in order, two of one room in call order', async () => {
+      const rooms = Array.from({ length: 40 }, (_, i) => `busy-${i}`)
+      for (const room of rooms) await store.load(room)
+      const clients = rooms.map(() => editor())
+      const batches = clients.map((client, i) => [client.edit(`first-${i}`), client.edit(`second-${i}`)])
+      const again = clients[7].edit('again')
+      // No await between the calls: a store that batches gets them all in one go.
+      await Promise.all([...rooms.map((room, i) => store.append(room, batches[i])), store.append(rooms[7], [again])])
+      for (const [i, room] of rooms.entries()) {
+        const stored = await store.load(room)
+        expect(hex(stored.updates)).toEqual(hex(i === 7 ? [...batches[i], again] : batches[i]))
+        expect(stored.logLength).toBe(i === 7 ? 3 : 2)
+      }
+    })
+
+    it('5. an append to a room that was never created is refused alone: appends made with it in the same turn are stored', async () => {
+      await store.load('known-1')
+      await store.load('known-2')
+      const client = editor()
+      const [one, stray, two] = [client.edit('one'), client.edit('stray'), client.edit('two')]
+      const outcomes = await Promise.allSettled([store.append('known-1', [one]), store.append('never-created', [stray]), store.append('known-2', [two])])
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+      expect(hex((await store.load('known-1')).updates)).toEqual(hex([one]))
+      expect(hex((await store.load('known-2')).updates)).toEqual(hex([two]))
+      expect(await store.load('never-created')).toEqual({ updates: [], logLength: 0, schema: null, collected: true })
+    })
+
+    it('6. a compaction folds the log into one collected snapshot of the same document, without the overwritten values', async () => {
+      await store.load('folded')
+      const client = editor()
+      const updates: Uint8Array[] = []
+      for (let i = 0; i < 200; i++) updates.push(client.edit(`moved-${i % 2}`, { x: i }))
+      updates.push(client.edit('kept'))
+      for (let i = 0; i < updates.length; i += 20) await store.append('folded', updates.slice(i, i + 20))
+      await store.compact('folded')
+      const stored = await store.load('folded')
+      expect(stored).toMatchObject({ logLength: 0, collected: true, schema: SERVER_SCHEMA })
+      expect(stored.updates).toHaveLength(1)
+      expect(recordsOf(stored.updates)).toEqual(client.records())
+      const logBytes = updates.reduce((sum, update) => sum + update.byteLength, 0)
+      expect(stored.updates[0].byteLength).toBeLessThan(logBytes / 20)
+    })
+
+    it('7. a compaction with no log is a no-op, without or with a collected snapshot, even with `rewrite`', async () => {
+      let liveCalls = 0
+      const live = () => {
+        liveCalls++
+        return { doc: new Y.Doc(), state: Y.encodeStateAsUpdate(new Y.Doc()) }
+      }
+      await store.load('empty')
+      await store.compact('empty', { live })
+      await store.compact('empty', { live, rewrite: true })
+      expect(await store.load('empty')).toEqual({ updates: [], logLength: 0, schema: null, collected: true })
+
+      await store.load('settled')
+      const client = editor()
+      await store.append('settled', [client.edit('a'), client.edit('a', { x: 1 })])
+      await store.compact('settled')
+      const compacted = await store.load('settled')
+      await store.compact('settled', { live })
+      expect(await store.load('settled')).toEqual(compacted)
+      expect(liveCalls).toBe(0)
+    })
+
+    it('8. `rewrite` collects a legacy (not collected) snapshot with an empty log; without `rewrite` it stays as it is', async () => {
+      const client = editor()
+      const history: Uint8Array[] = []
+      for (let i = 0; i < 300; i++) history.push(client.edit('dragged', { x: i }))
+      history.push(client.edit('other'))
+      const merged = Y.mergeUpdates(history)
+      await fixture.createLegacyRoom('legacy', merged, null)
+      const legacy = await store.load('legacy')
+      expect(legacy).toMatchObject({ logLength: 0, collected: false, schema: null })
+      expect(hex(legacy.updates)).toEqual(hex([merged]))
+
+      await store.compact('legacy')
+      expect(await store.load('legacy')).toEqual(legacy)
+
+      await store.compact('legacy', { rewrite: true })
+      const rewritten = await store.load('legacy')
+      expect(rewritten).toMatchObject({ logLength: 0, collected: true, schema: SERVER_SCHEMA })
+      expect(rewritten.updates).toHaveLength(1)
+      expect(rewritten.updates[0].byteLength).toBeLessThan(merged.byteLength / 20)
+      expect(recordsOf(rewritten.updates)).toEqual(client.records())
+    })
+
+    it('9. a compaction folds a legacy snapshot and the log after it into a collected snapshot', async () => {
+      const client = editor()
+      const history: Uint8Array[] = []
+      for (let i = 0; i < 50; i++) history.push(client.edit('dragged', { x: i }))
+      await fixture.createLegacyRoom('legacy-with-log', Y.mergeUpdates(history), null)
+      const after = [client.edit('dragged', { x: 'last' }), client.edit('new')]
+      await store.append('legacy-with-log', after)
+      expect(await store.load('legacy-with-log')).toMatchObject({ logLength: 2, collected: false })
+      await store.compact('legacy-with-log')
+      const stored = await store.load('legacy-with-log')
+      expect(stored).toMatchObject({ logLength: 0, collected: true })
+      expect(stored.updates).toHaveLength(1)
+      expect(recordsOf(stored.updates)).toEqual(client.records())
+    })
+
+    it('10. a `live` document that holds every stored row is stored as is: its state, byte for byte, read once', async () => {
+      await store.load('single-instance')
+      const client = editor()
+      await store.append('single-instance', [client.edit('a'), client.edit('b')])
+      // An edit the live document has and the log does not yet (the next batch): the state keeps it.
+      client.edit('pending')
+      const state = Y.encodeStateAsUpdate(client.doc)
+      let liveCalls = 0
+      await store.compact('single-instance', {
+        live: () => {
+          liveCalls++
+          return { doc: client.doc, state }
+        },
+      })
+      expect(liveCalls).toBe(1)
+      const stored = await store.load('single-instance')
+      expect(hex(stored.updates)).toEqual(hex([state]))
+      expect(stored).toMatchObject({ logLength: 0, collected: true, schema: SERVER_SCHEMA })
+    })
+
+    it('11. rows the `live` document lacks (stored by another instance) are folded in with it', async () => {
+      await store.load('scaled-out')
+      const here = editor()
+      const elsewhere = editor()
+      await store.append('scaled-out', [here.edit('here'), elsewhere.edit('elsewhere'), here.edit('here', { x: 2 })])
+      await store.compact('scaled-out', { live: () => ({ doc: here.doc, state: Y.encodeStateAsUpdate(here.doc) }) })
+      const stored = await store.load('scaled-out')
+      expect(stored).toMatchObject({ logLength: 0, collected: true })
+      expect(stored.updates).toHaveLength(1)
+      expect(recordsOf(stored.updates)).toEqual({ ...here.records(), ...elsewhere.records() })
+    })
+
+    it('12. an append made while a compaction runs stays in the log and is not lost', async () => {
+      await store.load('racing')
+      const client = editor()
+      for (let i = 0; i < 10; i++) await store.append('racing', [client.edit(`s-${i % 3}`, { i })])
+      const late: { update?: Uint8Array; append?: Promise<void> } = {}
+      await store.compact('racing', {
+        live: () => {
+          const state = Y.encodeStateAsUpdate(client.doc)
+          // Edited and appended after the live state was encoded, while the compaction is under way.
+          late.update = client.edit('late')
+          late.append = store.append('racing', [late.update])
+          return { doc: client.doc, state }
+        },
+      })
+      await late.append
+      expect(late.update).toBeInstanceOf(Uint8Array)
+      const stored = await store.load('racing')
+      expect(stored).toMatchObject({ logLength: 1, collected: true })
+      expect(hex(stored.updates.slice(1))).toEqual(hex([late.update!]))
+      expect(recordsOf(stored.updates)).toEqual(client.records())
+    })
+
+    it('13. an append and a compaction started in the same turn both complete, and the document has every edit', async () => {
+      await store.load('same-turn')
+      const client = editor()
+      await store.append('same-turn', [client.edit('a'), client.edit('a', { x: 1 })])
+      const next = client.edit('b')
+      await Promise.all([store.compact('same-turn'), store.append('same-turn', [next]), store.compact('same-turn', { rewrite: true })])
+      const stored = await store.load('same-turn')
+      expect(stored.collected).toBe(true)
+      expect(recordsOf(stored.updates)).toEqual(client.records())
+    })
+
+    it('14. a compaction that fails changes nothing: its error comes back, the log and snapshot are as they were, appends go on', async () => {
+      await store.load('failing')
+      const client = editor()
+      await store.append('failing', [client.edit('a'), client.edit('a', { x: 1 })])
+      await store.compact('failing')
+      await store.append('failing', [client.edit('b')])
+      const before = await store.load('failing')
+      await expect(
+        store.compact('failing', {
+          live: () => {
+            throw new Error('encoding failed')
+          },
+        }),
+      ).rejects.toThrow('encoding failed')
+      expect(await store.load('failing')).toEqual(before)
+      await store.append('failing', [client.edit('c')])
+      expect(recordsOf((await store.load('failing')).updates)).toEqual(client.records())
+    })
+
+    it('15. the schema stored with a snapshot comes back: a later version’s as it was written, the server’s after a compaction', async () => {
+      const client = editor()
+      await fixture.createLegacyRoom('from-the-future', Y.encodeStateAsUpdate(client.doc), NEWER_SCHEMA)
+      expect((await store.load('from-the-future')).schema).toEqual(NEWER_SCHEMA)
+      await store.load('current')
+      await store.append('current', [client.edit('a')])
+      expect((await store.load('current')).schema).toBeNull()
+      await store.compact('current')
+      expect((await store.load('current')).schema).toEqual(SERVER_SCHEMA)
+    })
+
+    it('16. `logLength` counts the log rows after the snapshot, one per appended update', async () => {
+      await store.load('counted')
+      const client = editor()
+      await store.append('counted', [client.edit('a'), client.edit('b')])
+      await store.append('counted', [client.edit('c'), client.edit('d'), client.edit('e')])
+      expect((await store.load('counted')).logLength).toBe(5)
+      await store.compact('counted')
+      expect((await store.load('counted')).logLength).toBe(0)
+      await store.append('counted', [client.edit('f')])
+      const stored = await store.load('counted')
+      expect(stored.logLength).toBe(1)
+      expect(stored.updates).toHaveLength(2)
+    })
+
+    it('17. `roomIdForViewId`: a board finds its room by its view id; a loaded room gets an unguessable view id of its own', async () => {
+      await fixture.createRoom('board', 'board-view')
+      expect(await store.roomIdForViewId('board-view')).toBe('board')
+      await store.load('board')
+      expect(await fixture.viewIdOf('board')).toBe('board-view')
+      expect(await store.roomIdForViewId('board-view')).toBe('board')
+      expect(await store.roomIdForViewId('board')).toBeNull()
+      expect(await store.roomIdForViewId('no-such-view')).toBeNull()
+
+      expect(await fixture.viewIdOf('tool-made')).toBeNull()
+      await store.load('tool-made')
+      await store.load('tool-made-2')
+      const [viewId, otherViewId] = [await fixture.viewIdOf('tool-made'), await fixture.viewIdOf('tool-made-2')]
+      expect(viewId).toMatch(/^[A-Za-z0-9_-]{22}$/)
+      expect(otherViewId).toMatch(/^[A-Za-z0-9_-]{22}$/)
+      expect(viewId).not.toBe(otherViewId)
+      expect(await store.roomIdForViewId(viewId!)).toBe('tool-made')
+      await store.load('tool-made')
+      expect(await fixture.viewIdOf('tool-made')).toBe(viewId)
+    })
+
+    it('18. stored bytes are the store’s own: changing an appended or a loaded array afterwards changes nothing stored', async () => {
+      await store.load('copied')
+      const client = editor()
+      const update = client.edit('a')
+      const original = hex([update])
+      await store.append('copied', [update])
+      update.fill(0)
+      const loaded = await store.load('copied')
+      expect(hex(loaded.updates)).toEqual(original)
+      loaded.updates[0].fill(0)
+      expect(hex((await store.load('copied')).updates)).toEqual(original)
+    })
+
+    it('19. ping answers, a warm-up touches no room, and after close another store on the same storage has everything', async () => {
+      await expect(store.ping()).resolves.toBeUndefined()
+      await store.warmUp?.()
+      expect(await fixture.viewIdOf('')).toBeNull()
+      await store.load('kept')
+      const client = editor()
+      const updates = [client.edit('a'), client.edit('b')]
+      await store.append('kept', updates)
+      await store.close()
+      const another = await fixture.openAnother()
+      await expect(another.ping()).resolves.toBeUndefined()
+      expect(hex((await another.load('kept')).updates)).toEqual(hex(updates))
+    })
+  })
+}
