@@ -13,6 +13,7 @@ import type { PubSub } from '../fanout/pubSub.ts'
 import { RemoteOrigin, RoomLink } from '../fanout/roomLink.ts'
 import { SYNC_PART_BYTES, splitUpdate } from '../yjs/syncParts.ts'
 import { applyReadUpdate, MalformedUpdateError, type ReadUpdate } from '../yjs/updateReader.ts'
+import { changedDocument } from '../yjs/internals.ts'
 
 /** A connection as the room sees it: the room never touches the socket library. */
 export interface RoomPeer {
@@ -649,17 +650,6 @@ function syncAnswer(update: Uint8Array): Uint8Array[] {
     // One native copy: lib0's encoder copies a multi-MB part through its growing buffers.
     return Buffer.concat([encoding.toUint8Array(header), part])
   })
-}
-
-/**
- * Whether a finished transaction added or deleted anything, or left content waiting for an update
- * it depends on (that content is relayed and stored with the update that brought it).
- */
-function changedDocument(transaction: Y.Transaction, doc: Y.Doc): boolean {
-  if (transaction.deleteSet.clients.size > 0) return true
-  if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) return true
-  for (const [client, clock] of transaction.afterState) if (transaction.beforeState.get(client) !== clock) return true
-  return false
 }
 
 function savedFrame(through: number): string {

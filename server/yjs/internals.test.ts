@@ -31,7 +31,7 @@ describe('Yjs internals the server relies on', () => {
     expect(positions).toEqual(readUpdate(update).valueStarts)
   })
 
-  it('doc.store.pendingStructs and pendingDs hold what waits for a missing update, and are null otherwise (room.ts: changedDocument)', () => {
+  it('doc.store.pendingStructs and pendingDs hold what waits for a missing update, and are null otherwise (internals.ts: changedDocument)', () => {
     const source = new Y.Doc()
     const updates: Uint8Array[] = []
     source.on('update', (update: Uint8Array) => updates.push(update))
