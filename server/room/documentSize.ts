@@ -1,5 +1,6 @@
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
+import { currentMapKeysIn } from '../yjs/internals.ts'
 import type { ReadUpdate } from '../yjs/updateReader.ts'
 
 /**
@@ -97,23 +98,7 @@ export class DocumentSize {
 
   /** The records whose current value a delete set removes (not those the same update writes again). */
   private deletedKeys(doc: Y.Doc, deletes: number[], written: Map<string, number>): Set<string> {
-    const keys = new Set<string>()
-    let lookups = 0
-    for (let r = 0; r < deletes.length && lookups < MAX_DELETE_LOOKUPS; r += 3) {
-      const client = deletes[r]
-      const end = Math.min(deletes[r + 1] + deletes[r + 2], Y.getState(doc.store, client))
-      let clock = deletes[r + 1]
-      while (clock < end && lookups++ < MAX_DELETE_LOOKUPS) {
-        const struct = Y.getItem(doc.store, Y.createID(client, clock)) as Y.Item | Y.GC
-        // A map key's current value is the last item of its chain (nothing to its right).
-        if (struct instanceof Y.Item && !struct.deleted && struct.right === null && struct.parent === this.records) {
-          const key = struct.parentSub
-          if (key !== null && !written.has(key)) keys.add(key)
-        }
-        clock = struct.id.clock + struct.length
-      }
-    }
-    return keys
+    return new Set(currentMapKeysIn(doc, this.records, deletes, MAX_DELETE_LOOKUPS).filter((key) => !written.has(key)))
   }
 
   /** The encoded size of a record's current value, or null if the record does not exist. */

@@ -1,7 +1,8 @@
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
 import { createTLSchema } from '@tldraw/tlschema'
 import { BOARD_RECORDS_MAP, type SerializedSchemaVersions } from '../../lib/protocol.ts'
 import { checkRichText, InvalidRichTextError, richTextOf } from '../../lib/richText.ts'
+import { placeOfStruct } from '../yjs/internals.ts'
 import { readUpdate, UnsupportedContentError, type ReadUpdate, type StructId, type UpdateItem } from '../yjs/updateReader.ts'
 
 /**
@@ -109,15 +110,9 @@ function locate(doc: Y.Doc, item: UpdateItem, byClient: Map<number, UpdateItem[]
   if (!origin) throw new InvalidUpdateError('item without parent')
   const sibling = itemInUpdate(byClient, origin)
   if (sibling && sibling !== item) return locate(doc, sibling, byClient, depth + 1)
-  let known: Y.Item | Y.GC
-  try {
-    known = Y.getItem(doc.store, Y.createID(origin.client, origin.clock)) as Y.Item | Y.GC
-  } catch {
-    throw new InvalidUpdateError('refers to unknown content')
-  }
-  if (!(known instanceof Y.Item)) throw new InvalidUpdateError('refers to collected content')
-  const type = known.parent as Y.AbstractType<unknown>
-  if (type._item !== null) throw new InvalidUpdateError('nested types are not allowed')
-  for (const [name, shared] of doc.share) if (shared === type) return { root: name, key: known.parentSub }
-  throw new InvalidUpdateError('refers to unknown content')
+  const place = placeOfStruct(doc, origin.client, origin.clock)
+  if (place === 'unknown') throw new InvalidUpdateError('refers to unknown content')
+  if (place === 'collected') throw new InvalidUpdateError('refers to collected content')
+  if (place === 'nested') throw new InvalidUpdateError('nested types are not allowed')
+  return place
 }

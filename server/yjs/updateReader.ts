@@ -136,7 +136,9 @@ let replaying: { read: ReadUpdate; next: number } | null = null
 /**
  * Yjs's own V1 decoder, except that a plain value it is about to read at the position the reader
  * read it from is handed over as read (and its bytes skipped): Yjs then builds its items from the
- * values validation already decoded. Anything else it reads itself.
+ * values validation already decoded. Anything else it reads itself. Measured with
+ * bench/replay-decoder.ts: validate + apply of a typical live update (one shape, 400 B) takes
+ * 31 % less CPU than validation followed by Y.applyUpdate, and of 2,000 shapes 74 % less.
  */
 class ReplayingDecoder extends Y.UpdateDecoderV1 {
   readAny(): unknown {
