@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { NextRequest } from 'next/server'
 import { unstable_doesMiddlewareMatch } from 'next/experimental/testing/server'
-import { createTempDatabase } from '../../server/testing/support.ts'
+import { createTempDatabase, TEST_SECRET } from '../../server/testing/support.ts'
 import { config as proxyConfig } from '../../proxy.ts'
 import { GET } from '../api/assets/[id]/route.ts'
 import { POST } from '../api/assets/route.ts'
@@ -51,14 +51,15 @@ describe('image assets', () => {
 
   beforeAll(async () => {
     temp = await createTempDatabase('sqlite')
-    process.env.DATABASE_URL = temp.url
+    vi.stubEnv('DATABASE_URL', temp.url)
+    vi.stubEnv('AUTH_SECRET', TEST_SECRET)
     boardId = (await createBoard('uploads')).id
   })
 
   afterAll(async () => {
     await (await database()).$disconnect()
     delete (globalThis as { whiteboardDb?: unknown }).whiteboardDb
-    delete process.env.DATABASE_URL
+    vi.unstubAllEnvs()
     await temp.remove()
   })
 

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getURLFromRedirectError } from 'next/dist/client/components/redirect'
 import { isRedirectError } from 'next/dist/client/components/redirect-error'
-import { createTempDatabase } from '../../server/testing/support.ts'
+import { createTempDatabase, TEST_SECRET } from '../../server/testing/support.ts'
 import { database } from './db.ts'
 import { SOCKET_ADDRESS_STORE } from './socketAddress.ts'
 
@@ -36,6 +36,7 @@ describe('board creation (server action)', () => {
   beforeAll(async () => {
     temp = await createTempDatabase('sqlite')
     vi.stubEnv('DATABASE_URL', temp.url)
+    vi.stubEnv('AUTH_SECRET', TEST_SECRET)
     vi.stubEnv('BOARDS_PER_MIN', '5')
   })
 

@@ -1,12 +1,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { authSecret } from './authSecret.ts'
+import { appConfig } from './config.ts'
 
 /** The guest cookie: `<random user id>.<HMAC-SHA256 of the id>`, httpOnly, so nobody can pose as another guest. */
 export const GUEST_COOKIE = 'wb_guest'
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60
 
 function signatureOf(userId: string): string {
-  return createHmac('sha256', authSecret()).update(`guest:${userId}`).digest('base64url')
+  return createHmac('sha256', appConfig().authSecret).update(`guest:${userId}`).digest('base64url')
 }
 
 /** Returns the user id a guest cookie carries, or null when it is missing or its signature is wrong. */
@@ -29,7 +29,7 @@ export function guestCookie(userId: string) {
     value: `${userId}.${signatureOf(userId)}`,
     httpOnly: true,
     sameSite: 'lax' as const,
-    secure: process.env.NODE_ENV === 'production' && process.env.INSECURE_COOKIES !== '1',
+    secure: process.env.NODE_ENV === 'production' && !appConfig().insecureCookies,
     path: '/',
     maxAge: ONE_YEAR_SECONDS,
   }

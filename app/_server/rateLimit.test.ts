@@ -7,10 +7,12 @@ import { SOCKET_ADDRESS_STORE } from './socketAddress.ts'
 const peers = new AsyncLocalStorage<string | undefined>()
 ;(globalThis as Record<symbol, unknown>)[SOCKET_ADDRESS_STORE] = peers
 
-/** A fresh copy of the limiter (its own counters), reading the environment given. */
+const SECRET = 'rate-limit-test-secret-'.padEnd(32, '0')
+
+/** A fresh copy of the limiter (its own counters and configuration), reading the environment given. */
 async function limiter(env: Record<string, string> = {}) {
   vi.resetModules()
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value)
+  for (const [name, value] of Object.entries({ AUTH_SECRET: SECRET, ...env })) vi.stubEnv(name, value)
   return import('./rateLimit.ts')
 }
 
@@ -77,6 +79,7 @@ describe('route handler rate limits', () => {
   })
 
   it('refuses a bad TRUST_PROXY_HOPS, naming it', async () => {
-    await expect(limiter({ TRUST_PROXY_HOPS: '-1' })).rejects.toThrow(/TRUST_PROXY_HOPS must be a whole number/)
+    const { rateLimited } = await limiter({ TRUST_PROXY_HOPS: '-1' })
+    expect(() => statusOf(rateLimited, '203.0.113.1')).toThrow(/TRUST_PROXY_HOPS: must be a whole number from 0 to 16 \(got "-1"\)/)
   })
 })

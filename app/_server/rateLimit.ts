@@ -1,27 +1,12 @@
 import { NextResponse, type NextRequest } from 'next/server'
 import { clientAddress, rateLimitKey } from '../../lib/clientAddress.ts'
 import { WindowCounter } from '../../lib/windowCounter.ts'
+import type { AppConfig } from '../../lib/config.ts'
+import { appConfig } from './config.ts'
 import { requestSocketAddress } from './socketAddress.ts'
 
-/** A whole number from the environment (or its default); a bad value fails with a message naming the variable. */
-function setting(name: string, fallback: number, min: number): number {
-  const raw = process.env[name]
-  const value = raw === undefined || raw === '' ? fallback : Number(raw)
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number of at least ${min} (got ${raw})`)
-  return value
-}
-
-/** Requests per minute per client for each limited endpoint (configurable; see README). */
-const LIMITS = {
-  token: setting('TOKEN_REQUESTS_PER_MIN', 600, 1),
-  upload: setting('UPLOADS_PER_MIN', 30, 1),
-  board: setting('BOARDS_PER_MIN', 20, 1),
-}
-
-export type LimitedEndpoint = keyof typeof LIMITS
-
-/** Reverse proxies in front of the app that append to X-Forwarded-For; 0: the TCP peer is the client. */
-const TRUST_PROXY_HOPS = setting('TRUST_PROXY_HOPS', 0, 0)
+/** The endpoints with a per-client limit (TOKEN_REQUESTS_PER_MIN, UPLOADS_PER_MIN, BOARDS_PER_MIN). */
+export type LimitedEndpoint = keyof AppConfig['rateLimits']
 
 /**
  * Clients tracked per endpoint within a minute. Past it, new clients share one overflow key (and
@@ -46,7 +31,7 @@ export function clientKey(headers: Headers): string {
   const address = clientAddress(
     requestSocketAddress(),
     { forwardedFor: headers.get('x-forwarded-for'), realIp: headers.get('x-real-ip') },
-    TRUST_PROXY_HOPS,
+    appConfig().trustProxyHops,
   )
   return rateLimitKey(address)
 }
@@ -57,7 +42,7 @@ export function overLimit(headers: Headers, endpoint: LimitedEndpoint, now = Dat
   if (counter.size >= MAX_TRACKED_CLIENTS) counter.prune(now)
   const key = clientKey(headers)
   const tracked = counter.count(key, now) > 0 || counter.size < MAX_TRACKED_CLIENTS
-  return counter.add(tracked ? key : OVERFLOW_KEY, now) > LIMITS[endpoint]
+  return counter.add(tracked ? key : OVERFLOW_KEY, now) > appConfig().rateLimits[endpoint]
 }
 
 /** A 429 answer when this client passed the endpoint's limit for the current minute, otherwise null. */

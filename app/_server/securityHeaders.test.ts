@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { NextRequest } from 'next/server'
 import { proxy } from '../../proxy.ts'
 
@@ -12,6 +12,7 @@ function directives(policy: string): Map<string, string[]> {
 }
 
 describe('security headers', () => {
+  beforeEach(() => vi.stubEnv('AUTH_SECRET', 'security-headers-test-secret-'.padEnd(32, '0')))
   afterEach(() => vi.unstubAllEnvs())
 
   it('lets pages reach only the app and its sync server, and refuses framing', () => {

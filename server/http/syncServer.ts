@@ -13,36 +13,8 @@ import type { PubSub } from '../fanout/pubSub.ts'
 import type { RoomStore } from '../storage/persistence.ts'
 import type { Logger } from '../log.ts'
 
-export type SyncServerConfig = Pick<
-  ServerConfig,
-  | 'host'
-  | 'port'
-  | 'authSecret'
-  | 'allowedOrigins'
-  | 'heartbeatMs'
-  | 'authTimeoutMs'
-  | 'persistIntervalMs'
-  | 'maxMessageBytes'
-  | 'maxSocketsPerIp'
-  | 'authQueueMaxMessages'
-  | 'authQueueMaxBytes'
-  | 'authFrameMaxBytes'
-  | 'compactAfterUpdates'
-  | 'awarenessFlushMs'
-  | 'rateMessagesPerSec'
-  | 'rateBytesPerSec'
-  | 'connectionsPerSecPerIp'
-  | 'authFailuresPerMinPerIp'
-  | 'trustProxyHops'
-  | 'maxPeersPerRoom'
-  | 'maxDocBytes'
-  | 'maxBufferedBytes'
-  | 'awarenessMaxBytes'
-  | 'awarenessMaxClients'
-  | 'shutdownTimeoutMs'
-  | 'metricsHost'
-  | 'metricsPort'
->
+/** The configuration the sync server runs on: all of it but what server/index.ts uses to build its store, fan-out, TLS and logger. */
+export type SyncServerConfig = Omit<ServerConfig, 'databaseUrl' | 'redisUrl' | 'redisPrefix' | 'tls' | 'logLevel'>
 
 export interface TlsCredentials {
   cert: Buffer
@@ -77,19 +49,8 @@ export interface SyncServerExtras {
 
 export function createSyncServer(config: SyncServerConfig, store: RoomStore, log: Logger, { tls, pubsub }: SyncServerExtras = {}): SyncServer {
   const metrics = createMetrics()
-  const rooms = new RoomRegistry({
-    store,
-    persistIntervalMs: config.persistIntervalMs,
-    compactAfterUpdates: config.compactAfterUpdates,
-    awarenessFlushMs: config.awarenessFlushMs,
-    maxDocBytes: config.maxDocBytes,
-    awarenessMaxBytes: config.awarenessMaxBytes,
-    awarenessMaxClients: config.awarenessMaxClients,
-    metrics,
-    log,
-    pubsub: pubsub ?? null,
-    heartbeatMs: config.heartbeatMs,
-  })
+  // Rooms and connections take their settings from the config by name, not field by field.
+  const rooms = new RoomRegistry({ ...config, store, metrics, log, pubsub: pubsub ?? null })
   // After a broker outage, every room asks the other instances for what it missed.
   pubsub?.onReconnect(() => {
     for (const room of rooms.rooms()) room.link?.requestState()
@@ -141,19 +102,9 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
   }
 
   const connectionContext: ConnectionContext = {
+    ...config,
     rooms,
-    authSecret: config.authSecret,
-    authTimeoutMs: config.authTimeoutMs,
-    heartbeatMs: config.heartbeatMs,
-    authQueueMaxMessages: config.authQueueMaxMessages,
-    authQueueMaxBytes: config.authQueueMaxBytes,
-    authFrameMaxBytes: config.authFrameMaxBytes,
     preAuthMaxBytes: config.authFrameMaxBytes + config.authQueueMaxBytes + PRE_AUTH_FRAMING_BYTES,
-    rateMessagesPerSec: config.rateMessagesPerSec,
-    rateBytesPerSec: config.rateBytesPerSec,
-    maxMessageBytes: config.maxMessageBytes,
-    maxPeersPerRoom: config.maxPeersPerRoom,
-    maxBufferedBytes: config.maxBufferedBytes,
     onAuthFailure: (ip) => authFailures.add(ip),
     onSocketClosed: (connection) => {
       connections.delete(connection)

@@ -1,8 +1,8 @@
 import { NextResponse, type NextRequest } from 'next/server'
 import { z } from 'zod'
 import { signRoomToken } from '@/lib/token.ts'
-import { authSecret } from '../../_server/authSecret.ts'
 import { findBoardByLink } from '../../_server/boards.ts'
+import { appConfig } from '../../_server/config.ts'
 import { GUEST_COOKIE, guestCookie, newGuestId, readGuestCookie } from '../../_server/guest.ts'
 import { publicSyncUrl } from '../../_server/syncUrl.ts'
 import { rateLimited } from '../../_server/rateLimit.ts'
@@ -33,7 +33,7 @@ export async function POST(request: NextRequest) {
   const existingGuest = readGuestCookie(request.cookies.get(GUEST_COOKIE)?.value)
   const userId = existingGuest ?? newGuestId()
   // The token's room is the id the link carries: the sync server maps a view id to its room itself.
-  const token = await signRoomToken({ sub: userId, name, color, room: id, scope: board.scope }, authSecret(), TOKEN_TTL_SECONDS)
+  const token = await signRoomToken({ sub: userId, name, color, room: id, scope: board.scope }, appConfig().authSecret, TOKEN_TTL_SECONDS)
   const response = NextResponse.json(
     { token, scope: board.scope, room: id, syncUrl: publicSyncUrl(request), userId },
     { headers: { 'cache-control': 'no-store' } },

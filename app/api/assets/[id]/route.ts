@@ -1,8 +1,8 @@
 import { NextResponse, type NextRequest } from 'next/server'
-import { DEFAULT_DATABASE_URL } from '../../../../lib/config.ts'
 import { fromHex, hexColumn, placeholders } from '../../../../lib/db/blobs.ts'
 import { providerOf } from '../../../../lib/db/client.ts'
 import { isValidRoomId } from '../../../../lib/protocol.ts'
+import { appConfig } from '../../../_server/config.ts'
 import { database } from '../../../_server/db.ts'
 
 /**
@@ -13,7 +13,7 @@ import { database } from '../../../_server/db.ts'
 export async function GET(_request: NextRequest, { params }: { params: Promise<{ id: string }> }) {
   const { id } = await params
   if (!isValidRoomId(id)) return NextResponse.json({ error: 'not found' }, { status: 404 })
-  const provider = providerOf(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL)
+  const provider = providerOf(appConfig().databaseUrl)
   const db = await database()
   const [asset] = await db.$queryRawUnsafe<{ contentType: string; data: string; size: number }[]>(
     `SELECT "contentType", ${hexColumn(provider, 'data')} AS "data", "size" FROM "Asset" WHERE "id" = ${placeholders(provider, 1)}`,
