@@ -3,8 +3,9 @@ import type { Duplex } from 'node:stream'
 import type { WebSocket, RawData } from 'ws'
 import { Close, isSchemaNewer, type AuthOkMessage, type CloseReason, type PeerIdentity, type Scope, type SerializedSchemaVersions } from '../../lib/protocol.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
-import { RoomTokenError, verifyRoomToken, type TokenFailure } from '../../lib/token.ts'
-import { CloseError, type Room, type RoomPeer } from '../room/room.ts'
+import { verifyRoomToken } from '../../lib/token.ts'
+import type { Room, RoomPeer } from '../room/room.ts'
+import { expectedCloseReason } from './closeReasons.ts'
 import { RateBudget, type RateLimits } from './limits.ts'
 import type { RoomRegistry } from '../room/registry.ts'
 import type { Logger } from '../log.ts'
@@ -41,12 +42,6 @@ const connectionOf = (ws: WebSocket) => (ws as TaggedSocket)[CONNECTION]
 type TaggedStream = Duplex & { [CONNECTION]: Connection }
 
 type State = 'awaiting-auth' | 'authenticating' | 'joining' | 'live' | 'closed'
-
-const TOKEN_FAILURE_CLOSE: Record<TokenFailure, CloseReason> = {
-  invalid: Close.authInvalid,
-  expired: Close.authExpired,
-  'room-mismatch': Close.roomMismatch,
-}
 
 /**
  * One client socket through its lifecycle: awaiting-auth → authenticating → joining → live → closed.
@@ -122,8 +117,8 @@ export class Connection implements RoomPeer {
     // framed once for all of them (server/connection/frame.ts). Text frames (presence, acks) go through ws:
     // written as shared frames they cost memory per idle socket (idle-capacity benchmark: 116k
     // against 152k sockets per GiB; the cause was not pinned down). Writing the frame to the
-    // socket keeps the order of ws's own frames: without permessage-deflate (syncServer.ts turns it
-    // off) ws writes every frame to the socket synchronously, queueing none.
+    // socket keeps the order of ws's own frames only while ws queues none: frame.ts names that ws
+    // assumption and its canary (syncServer.ts turns permessage-deflate off; no Blob is ever sent).
     const frame = typeof data !== 'string' && bytes <= SHARED_FRAME_MAX_BYTES ? sharedFrame(data) : null
     if (frame) this.socket.write(frame)
     else this.ws.send(data)
@@ -143,7 +138,10 @@ export class Connection implements RoomPeer {
     this.ws.ping()
   }
 
-  /** Ends the connection with a documented close code; the only place codes are chosen. */
+  /**
+   * Ends the connection with a documented close code. The connection picks the codes of its own
+   * checks here; the errors thrown by the token check and the room are mapped in closeReasons.ts.
+   */
   close(reason: CloseReason): void {
     if (this.state === 'closed') return
     this.context.metrics.closes.inc({ code: String(reason.code) })
@@ -171,8 +169,11 @@ export class Connection implements RoomPeer {
     const traffic = this.context.metrics.traffic
     traffic.messagesIn++
     traffic.bytesIn += data.byteLength
+    if (!this.budget.take(data.byteLength, this.context)) {
+      this.close(Close.rateLimited)
+      return
+    }
     try {
-      if (!this.budget.take(data.byteLength, this.context)) throw new CloseError(Close.rateLimited)
       switch (this.state) {
         case 'awaiting-auth':
           this.startAuth(data, isBinary)
@@ -192,17 +193,14 @@ export class Connection implements RoomPeer {
 
   private startAuth(data: Buffer, isBinary: boolean): void {
     // Before JSON.parse and jose: a 15 MiB token would stall every room for half a second.
-    if (data.byteLength > this.context.authFrameMaxBytes) throw new CloseError(Close.authFrameTooLarge)
-    if (isBinary) throw new CloseError(Close.authRequired)
-    let message: unknown
-    try {
-      message = JSON.parse(data.toString('utf8'))
-    } catch {
-      throw new CloseError(Close.authRequired)
+    if (data.byteLength > this.context.authFrameMaxBytes) {
+      this.close(Close.authFrameTooLarge)
+      return
     }
-    const auth = message as { type?: unknown; token?: unknown; schema?: unknown } | null
-    if (typeof auth !== 'object' || auth === null || auth.type !== 'auth' || typeof auth.token !== 'string') {
-      throw new CloseError(Close.authRequired)
+    const auth = isBinary ? null : readAuth(data)
+    if (auth === null) {
+      this.close(Close.authRequired)
+      return
     }
     this.state = 'authenticating'
     void this.authenticate(auth.token, readSchema(auth.schema))
@@ -213,7 +211,7 @@ export class Connection implements RoomPeer {
     try {
       verified = await verifyRoomToken(token, this.context.authSecret, this.roomId)
     } catch (error) {
-      this.fail(error instanceof RoomTokenError ? new CloseError(TOKEN_FAILURE_CLOSE[error.failure]) : error)
+      this.fail(error)
       return
     }
     if (this.state === 'closed') return
@@ -275,21 +273,18 @@ export class Connection implements RoomPeer {
     this.queuedBytes += data.byteLength
     this.queue ??= []
     if (this.queue.length >= this.context.authQueueMaxMessages || this.queuedBytes > this.context.authQueueMaxBytes) {
-      throw new CloseError(Close.authQueueFull)
+      this.close(Close.authQueueFull)
+      return
     }
     this.queue.push({ data, isBinary })
   }
 
   private receiveLive(data: Buffer, isBinary: boolean): void {
     if (!isBinary) {
-      try {
-        JSON.parse(data.toString('utf8'))
-      } catch {
-        throw new CloseError(Close.invalidText)
-      }
-      throw new CloseError(Close.unsupportedText)
+      this.close(isJson(data) ? Close.unsupportedText : Close.invalidText)
+      return
     }
-    // The room tells a bad frame (CloseError 1002/1007/…) from its own failure, which fail() logs and closes with 1011.
+    // A bad frame throws a domain error (closeReasons.ts); any other error is the room's own failure, which fail() logs and closes with 1011.
     ;(this.room as Room).receive(this, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
   }
 
@@ -303,9 +298,11 @@ export class Connection implements RoomPeer {
     this.socket.off('data', Connection.onPreAuthData)
   }
 
+  /** Closes with the code closeReasons.ts maps the error to; an unexpected error is logged, counted and closed with 1011. */
   private fail(error: unknown): void {
-    if (error instanceof CloseError) {
-      this.close(error.close)
+    const reason = expectedCloseReason(error)
+    if (reason) {
+      this.close(reason)
       return
     }
     this.log.error({ err: error }, 'internal error')
@@ -359,6 +356,28 @@ function endAfterWrites(socket: Duplex): void {
   socket.end()
   if (socket.writableFinished) socket.destroy()
   else socket.once('finish', () => socket.destroy())
+}
+
+/** The auth message of a text frame, or null if the frame is not one. */
+function readAuth(data: Buffer): { token: string; schema?: unknown } | null {
+  let message: unknown
+  try {
+    message = JSON.parse(data.toString('utf8'))
+  } catch {
+    return null
+  }
+  const auth = message as { type?: unknown; token?: unknown; schema?: unknown } | null
+  if (typeof auth !== 'object' || auth === null || auth.type !== 'auth' || typeof auth.token !== 'string') return null
+  return auth as { token: string; schema?: unknown }
+}
+
+function isJson(data: Buffer): boolean {
+  try {
+    JSON.parse(data.toString('utf8'))
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** The optional schema of an auth frame, if it has the expected shape. */

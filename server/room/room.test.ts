@@ -8,7 +8,8 @@ import { BOARD_RECORDS_MAP, Close, MessageType, type CloseReason, type Scope } f
 import { MemoryRoomStore, type RoomStore } from '../storage/persistence.ts'
 import { createLogger } from '../log.ts'
 import { createMetrics } from '../http/metrics.ts'
-import { CloseError, Room, type RoomPeer } from './room.ts'
+import { Room, type RoomPeer } from './room.ts'
+import { ReadOnlyWriteError } from './errors.ts'
 import { boardRecords, shape, waitUntil } from '../testing/support.ts'
 
 function peer(id: string, scope: Scope = 'edit'): RoomPeer & { sent: (Uint8Array | string)[]; closed: CloseReason[] } {
@@ -90,7 +91,7 @@ describe('room (in-memory store)', () => {
     encoding.writeVarUint(emptyStep2, MessageType.sync)
     syncProtocol.writeSyncStep2(emptyStep2, new Y.Doc())
     room.receive(viewer, encoding.toUint8Array(emptyStep2))
-    expect(() => room.receive(viewer, updateFrame(editOf('shape:x')))).toThrow(CloseError)
+    expect(() => room.receive(viewer, updateFrame(editOf('shape:x')))).toThrow(ReadOnlyWriteError)
     expect(room.doc.getMap(BOARD_RECORDS_MAP).size).toBe(0)
     room.destroy()
   })
