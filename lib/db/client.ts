@@ -1,4 +1,10 @@
-import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils'
+/**
+ * The Prisma client factory, and the one place that goes under Prisma to its driver adapter.
+ * What that rests on (Prisma's use of the adapter factory, and how the adapters bind arguments)
+ * is checked by the canaries in prismaInternals.test.ts and prismaInternals.postgres.test.ts.
+ */
+import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils'
+import { placeholders } from './blobs.ts'
 import type { PrismaClient } from './generated/sqlite/client.ts'
 
 /** A Prisma client on either provider. The models are identical (lib/db/schemas.ts), so one type serves both. */
@@ -49,6 +55,36 @@ export function driverAdapterOf(db: Database): Promise<SqlDriverAdapter> {
   const factory = adapters.get(db)
   if (!factory) throw new Error('not a client made by createDatabase')
   return factory.connect()
+}
+
+/** Column kinds a raw insert binds, each with the `argTypes` entry Prisma's own queries pass for it. */
+const ARG_TYPES = {
+  text: { scalarType: 'string', arity: 'scalar' },
+  bytes: { scalarType: 'bytes', arity: 'scalar' },
+  datetime: { scalarType: 'datetime', arity: 'scalar' },
+} as const satisfies Record<string, ArgType>
+
+export type RawColumnKind = keyof typeof ARG_TYPES
+
+/**
+ * One multi-row INSERT into `table` through a driver adapter (driverAdapterOf), skipping Prisma's
+ * query compiler. `columns` name each column and how its values are bound: strings as text,
+ * Uint8Arrays (Buffers) as bytes, Dates as Prisma writes a DateTime, so Prisma's models read the
+ * rows back as if Prisma had written them.
+ */
+export async function insertRows(
+  adapter: SqlDriverAdapter,
+  table: string,
+  columns: readonly { name: string; kind: RawColumnKind }[],
+  rows: readonly (readonly unknown[])[],
+): Promise<void> {
+  const provider: Provider = adapter.provider === 'postgres' ? 'postgresql' : 'sqlite'
+  const values = rows.map((_, i) => `(${placeholders(provider, columns.length, i * columns.length)})`)
+  await adapter.executeRaw({
+    sql: `INSERT INTO "${table}" (${columns.map((column) => `"${column.name}"`).join(', ')}) VALUES ${values.join(', ')}`,
+    args: rows.flat(),
+    argTypes: rows.flatMap(() => columns.map((column) => ARG_TYPES[column.kind])),
+  })
 }
 
 /** Hands Prisma and driverAdapterOf one connection, made on first use and made again after a disconnect. */
