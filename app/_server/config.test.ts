@@ -8,11 +8,11 @@ const ROOT = path.resolve(import.meta.dirname, '../..')
 
 /** Runs instrumentation.ts's register() (what Next does as the app starts) in a fresh Node process with `env`. */
 async function startHook(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
-  const script = "const { register } = await import('./instrumentation.ts'); register()"
+  const script = "const { register } = await import('./instrumentation.ts'); await register()"
   try {
     const { stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
+      env: { PATH: process.env.PATH, NODE_ENV: 'test', NEXT_RUNTIME: 'nodejs', ...env },
     })
     return { code: 0, stderr }
   } catch (error) {

@@ -1,4 +1,4 @@
-import { loadAppConfig, type AppConfig } from '../../lib/config.ts'
+import { ConfigError, loadAppConfig, type AppConfig } from '../../lib/config.ts'
 
 let config: AppConfig | undefined
 
@@ -9,4 +9,15 @@ let config: AppConfig | undefined
 export function appConfig(): AppConfig {
   config ??= loadAppConfig(process.env)
   return config
+}
+
+/** For instrumentation.ts: parses the configuration, or ends the process with a message naming each bad variable. */
+export function checkAppConfigAtStart(): void {
+  try {
+    appConfig()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    console.error(`app: ${error.message}`)
+    process.exit(1)
+  }
 }
