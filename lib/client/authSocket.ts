@@ -36,7 +36,8 @@ export const TOKEN_UNAVAILABLE_CLOSE = 4000
 export const TOKEN_REFUSED_CLOSE = 4404
 
 // An awareness message listing no clients: it changes nothing but tells the provider the
-// connection is alive, since the provider only counts binary frames as traffic.
+// connection is alive, since the provider only counts the frames handed to its onmessage as
+// traffic (y-websocket internals; canaries in yWebsocketInternals.test.ts).
 const LIVENESS_FRAME = new Uint8Array([MessageType.awareness, 1, 0]).buffer
 
 /** A y-websocket sync step 2 or update frame: what the server acknowledges with `saved`. */
@@ -53,8 +54,8 @@ const CLOSED = 3
 /**
  * Builds a WebSocket class for y-websocket's `WebSocketPolyfill` option that speaks the
  * auth-first contract: on open it sends `{"type":"auth","token"}` before the provider's
- * first frame, and it keeps the server's text control frames away from the provider,
- * which only ever sees binary Yjs frames.
+ * first frame (the provider sends nothing before its socket's onopen), and it keeps the
+ * server's text control frames away from the provider, which only ever sees binary Yjs frames.
  */
 export function createAuthSocketClass(options: AuthSocketOptions): SocketConstructor {
   const Impl = options.WebSocketImpl ?? (globalThis.WebSocket as unknown as SocketConstructor)
