@@ -119,6 +119,27 @@ describe('Yjs internals the server relies on', () => {
     expect(doc.getMap(BOARD_RECORDS_MAP).get('shape:a')).toEqual({ id: 'shape:a', x: 2 })
   })
 
+  it("a transaction's deleteSet lists what it deleted and its beforeState/afterState differ where it added, both empty for an update already applied (internals.ts: changedDocument)", () => {
+    const source = new Y.Doc()
+    const updates: Uint8Array[] = []
+    source.on('update', (update: Uint8Array) => updates.push(update))
+    const map = source.getMap(BOARD_RECORDS_MAP)
+    map.set('shape:a', { id: 'shape:a' })
+    map.delete('shape:a')
+    const doc = new Y.Doc()
+    const transactions: Y.Transaction[] = []
+    doc.on('afterTransaction', (transaction: Y.Transaction) => transactions.push(transaction))
+    for (const update of [updates[0], updates[0], updates[1]]) Y.applyUpdate(doc, update)
+    const [added, repeated, deleted] = transactions
+    expect(added.afterState.get(source.clientID)).toBe(1)
+    expect(added.beforeState.get(source.clientID)).toBeUndefined()
+    expect(added.deleteSet.clients.size).toBe(0)
+    expect(repeated.deleteSet.clients.size).toBe(0)
+    expect(Array.from(repeated.afterState)).toEqual(Array.from(repeated.beforeState))
+    expect(deleted.deleteSet.clients.get(source.clientID)).toHaveLength(1)
+    expect(transactions.map((transaction) => changedDocument(transaction, doc))).toEqual([true, false, true])
+  })
+
   it("Y.getState(doc.store, client) ends a client's gapless structs from clock 0, and Y.getItem finds the struct holding any clock below it (internals.ts: placeOfStruct, currentMapKeysIn)", () => {
     const doc = new Y.Doc()
     const map = doc.getMap(BOARD_RECORDS_MAP)
