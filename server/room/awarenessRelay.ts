@@ -16,6 +16,9 @@ export interface AwarenessLimits {
   awarenessMaxClients: number
 }
 
+/** What the relay needs of the room's link to other instances. */
+export type AwarenessPublisher = Pick<RoomLink, 'publishAwareness'>
+
 interface AwarenessChanges {
   added: number[]
   updated: number[]
@@ -42,7 +45,7 @@ export class AwarenessRelay {
     doc: Y.Doc,
     private readonly peers: ReadonlySet<RoomPeer>,
     private readonly limits: AwarenessLimits,
-    private readonly link: RoomLink | null,
+    private readonly link: AwarenessPublisher | null,
   ) {
     this.awareness = new Awareness(doc)
     this.awareness.setLocalState(null)

@@ -22,6 +22,9 @@ export interface PersistHooks {
   idle: () => void
 }
 
+/** What the queue needs of the room's link to other instances: stored updates are confirmed to them. */
+export type StoredConfirmation = Pick<RoomLink, 'lastSeq' | 'confirmStored'>
+
 const MAX_RETRY_DELAY_MS = 10_000
 
 /**
@@ -48,7 +51,7 @@ export class PersistQueue {
     private logLength: number,
     private readonly peers: ReadonlySet<RoomPeer>,
     private readonly options: PersistOptions,
-    private readonly link: RoomLink | null,
+    private readonly link: StoredConfirmation | null,
     private readonly hooks: PersistHooks,
   ) {}
 

@@ -2,6 +2,9 @@ import type { PresenceMessage, PresencePeer } from '../../lib/protocol.ts'
 import type { RoomLink } from '../fanout/roomLink.ts'
 import type { RoomPeer } from './peer.ts'
 
+/** What presence needs of the room's link to other instances. */
+export type PresenceLink = Pick<RoomLink, 'pruneExpired' | 'publishPresence' | 'remotePeers'>
+
 /**
  * Who is in a room, as its peers are told: the authenticated identities of this instance's peers
  * and, scaled out, of the other instances' peers, grouped by user.
@@ -9,7 +12,7 @@ import type { RoomPeer } from './peer.ts'
 export class RoomPresence {
   constructor(
     private readonly peers: ReadonlySet<RoomPeer>,
-    private readonly link: RoomLink | null,
+    private readonly link: PresenceLink | null,
   ) {}
 
   /** The presence heartbeat: tells the other instances who is here, and every peer who is in the room. */

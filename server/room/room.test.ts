@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import * as encoding from 'lib0/encoding'
-import * as decoding from 'lib0/decoding'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
-import * as syncProtocol from 'y-protocols/sync'
 import { BOARD_RECORDS_MAP, Close, MessageType, type CloseReason, type Scope } from '../../lib/protocol.ts'
+import { decodeFrame, EMPTY_STATE_VECTOR, encodeAwarenessFrame, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, SyncStep } from '../../lib/wire.ts'
 import { MemoryRoomStore, type RoomStore } from '../storage/persistence.ts'
 import { createLogger } from '../log.ts'
 import { createMetrics } from '../http/metrics.ts'
@@ -21,12 +19,7 @@ function peer(id: string, scope: Scope = 'edit'): RoomPeer & { sent: (Uint8Array
 /** The sync step (0: step 1, 1: step 2, 2: update) of a sent frame, or null for anything else. */
 const syncStepOf = (message: Uint8Array | string) => (message instanceof Uint8Array && message[0] === MessageType.sync ? message[1] : null)
 
-function updateFrame(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.sync)
-  syncProtocol.writeUpdate(encoder, update)
-  return encoding.toUint8Array(encoder)
-}
+const updateFrame = encodeSyncUpdate
 
 function loadRoom(store: RoomStore, idle: Room[] = [], broken: Room[] = []) {
   return Room.load('r', {
@@ -87,10 +80,7 @@ describe('room (in-memory store)', () => {
     const room = await loadRoom(new MemoryRoomStore())
     const viewer = peer('v', 'view')
     room.join(viewer)
-    const emptyStep2 = encoding.createEncoder()
-    encoding.writeVarUint(emptyStep2, MessageType.sync)
-    syncProtocol.writeSyncStep2(emptyStep2, new Y.Doc())
-    room.receive(viewer, encoding.toUint8Array(emptyStep2))
+    room.receive(viewer, encodeSyncStep2(Y.encodeStateAsUpdate(new Y.Doc())))
     expect(() => room.receive(viewer, updateFrame(editOf('shape:x')))).toThrow(ReadOnlyWriteError)
     expect(room.doc.getMap(BOARD_RECORDS_MAP).size).toBe(0)
     room.destroy()
@@ -129,10 +119,7 @@ describe('room (in-memory store)', () => {
     const other = new Y.Doc()
     const awareness = new Awareness(other)
     awareness.setLocalState({ cursor: 1 })
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.awareness)
-    encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(awareness, [other.clientID]))
-    room.receive(a, encoding.toUint8Array(encoder))
+    room.receive(a, encodeAwarenessFrame(encodeAwarenessUpdate(awareness, [other.clientID])))
     expect(room.awareness.getStates().has(other.clientID)).toBe(true)
     room.leave(a)
     await waitUntil(() => !room.awareness.getStates().has(other.clientID), 'state removed')
@@ -151,19 +138,16 @@ describe('room (in-memory store)', () => {
     const before = { mover: mover.sent.length, b: b.sent.length }
     for (let x = 0; x < 20; x++) {
       awareness.setLocalState({ cursor: { x } })
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, MessageType.awareness)
-      encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(awareness, [cursorDoc.clientID]))
-      room.receive(mover, encoding.toUint8Array(encoder))
+      room.receive(mover, encodeAwarenessFrame(encodeAwarenessUpdate(awareness, [cursorDoc.clientID])))
     }
     await waitUntil(() => b.sent.length > before.b, 'relayed')
     expect(b.sent.length - before.b).toBe(1)
     expect(c.sent.at(-1)).toBe(b.sent.at(-1))
     expect(mover.sent.length).toBe(before.mover)
     const received = new Awareness(new Y.Doc())
-    const decoder = decoding.createDecoder(b.sent.at(-1) as Uint8Array)
-    ;decoding.readVarUint(decoder)
-    applyAwarenessUpdate(received, decoding.readVarUint8Array(decoder), null)
+    const relayed = decodeFrame(b.sent.at(-1) as Uint8Array)
+    if (relayed.type !== 'awareness') throw new Error(`expected an awareness frame, got ${relayed.type}`)
+    applyAwarenessUpdate(received, relayed.update, null)
     // The identity others see is the token's, added by the server.
     expect(received.getStates().get(cursorDoc.clientID)).toEqual({ cursor: { x: 19 }, user: { id: 'mover', name: 'mover', color: '#000000' } })
     awareness.destroy()
@@ -197,13 +181,8 @@ describe('room (in-memory store)', () => {
     const a = peer('a')
     room.join(a)
     expect(a.sent.filter((m) => syncStepOf(m) === 0)).toHaveLength(0)
-    const step1 = encoding.createEncoder()
-    encoding.writeVarUint(step1, MessageType.sync)
-    syncProtocol.writeSyncStep1(step1, new Y.Doc())
-    room.receive(a, encoding.toUint8Array(step1))
-    const answer = decoding.createDecoder(a.sent.at(-1) as Uint8Array)
-    expect([decoding.readVarUint(answer), decoding.readVarUint(answer)]).toEqual([MessageType.sync, 1])
-    expect(decoding.readVarUint8Array(answer)).toEqual(snapshot)
+    room.receive(a, encodeSyncStep1(EMPTY_STATE_VECTOR))
+    expect(decodeFrame(a.sent.at(-1) as Uint8Array)).toEqual({ type: 'sync', step: SyncStep.step2, payload: snapshot })
     await waitUntil(() => a.sent.some((m) => syncStepOf(m) === 0), "the server's step 1 after the document is applied")
     expect(boardRecords(room.doc).size).toBe(50)
     room.destroy()
