@@ -3,26 +3,21 @@
  * real server, while a control room of honest clients keeps editing. Reproduce a failure with
  * FUZZ_SEED=<seed>; run longer with FUZZ_CASES=<n> (docs/reliability.md).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import * as encoding from 'lib0/encoding'
-import * as syncProtocol from 'y-protocols/sync'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
-import { MessageType } from '../lib/protocol.ts'
 import {
-  boardRecords,
-  createTempDatabase,
-  providerClient,
-  rawClient,
-  sendFramesAtOnce,
-  shape,
-  startServer,
-  tokenFor,
-  waitUntil,
-  type ProviderClient,
-  type RawClient,
-  type TestServer,
-} from './testing/support.ts'
+  EMPTY_STATE_VECTOR,
+  SyncStep,
+  encodeAwarenessFrame,
+  encodeQueryAwareness,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+} from '../lib/wire.ts'
+import { startTestServer, type StartedTestServer } from './testing/fixture.ts'
+import { seededRandom, type SeededRandom } from './testing/random.ts'
+import { boardRecords, isSync, rawClient, sendFramesAtOnce, shape, tokenFor, waitUntil, type RawClient } from './testing/support.ts'
 
 // The cases hardly touch the database; on PostgreSQL (npm run test:postgres) fewer keep CI short.
 const CASES = Number(process.env.FUZZ_CASES ?? (process.env.TEST_DATABASE_PROVIDER === 'postgresql' ? 5_000 : 20_000))
@@ -30,25 +25,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed)
 const PARALLEL = 32
 const MAX_MESSAGE_BYTES = 64 * 1024
 
-/** mulberry32: a tiny seeded PRNG, so every run with the same seed sends the same bytes. */
-function prng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(items: T[]): T => items[Math.floor(next() * items.length)] }
-}
-type Random = ReturnType<typeof prng>
-
-function frame(write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder()
-  write(encoder)
-  return encoding.toUint8Array(encoder)
-}
+type Random = SeededRandom
 
 /** Valid frames of every kind, the raw material for mutations. */
 function validFrames(random: Random): Uint8Array[] {
@@ -62,30 +39,18 @@ function validFrames(random: Random): Uint8Array[] {
   const awareness = new Awareness(doc)
   awareness.setLocalState({ cursor: { x: random.int(500), y: random.int(500) } })
   const frames = [
-    frame((e) => {
-      encoding.writeVarUint(e, MessageType.sync)
-      syncProtocol.writeSyncStep1(e, doc)
-    }),
-    frame((e) => {
-      encoding.writeVarUint(e, MessageType.sync)
-      syncProtocol.writeUpdate(e, update)
-    }),
-    frame((e) => {
-      encoding.writeVarUint(e, MessageType.sync)
-      encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep2)
-      encoding.writeVarUint8Array(e, deletion)
-    }),
-    frame((e) => {
-      encoding.writeVarUint(e, MessageType.awareness)
-      encoding.writeVarUint8Array(e, encodeAwarenessUpdate(awareness, [doc.clientID]))
-    }),
-    new Uint8Array([MessageType.queryAwareness]),
+    encodeSyncStep1(Y.encodeStateVector(doc)),
+    encodeSyncUpdate(update),
+    encodeSyncStep2(deletion),
+    encodeAwarenessFrame(encodeAwarenessUpdate(awareness, [doc.clientID])),
+    encodeQueryAwareness(),
   ]
   awareness.destroy()
   doc.destroy()
   return frames
 }
 
+/** Malformed on purpose: valid frames with bytes flipped, inserted, cut or given huge lengths. */
 function mutate(random: Random, input: Uint8Array): Uint8Array {
   const bytes = Array.from(input)
   const edits = 1 + random.int(4)
@@ -124,6 +89,7 @@ function makeCase(random: Random): FuzzCase {
   const kind = random.int(8)
   const valid = validFrames(random)
   let payload: string | Uint8Array
+  // The hand-built bytes below are malformed on purpose: lib/wire.ts encodes only valid frames.
   switch (kind) {
     case 0:
       payload = new Uint8Array(Array.from({ length: random.int(48) }, () => random.int(256)))
@@ -154,17 +120,13 @@ function makeCase(random: Random): FuzzCase {
   return { stage, frames: [payload], allowed }
 }
 
-const SYNC_PROBE = frame((e) => {
-  encoding.writeVarUint(e, MessageType.sync)
-  encoding.writeVarUint(e, syncProtocol.messageYjsSyncStep1)
-  encoding.writeVarUint8Array(e, new Uint8Array([0]))
-})
+const SYNC_PROBE = encodeSyncStep1(EMPTY_STATE_VECTOR)
 
 /** Sends one case and checks how it ends: a documented close code, or a socket that still answers. */
 const outcomes = new Map<string, number>()
 const count = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1)
 
-async function runCase(server: TestServer, room: string, token: string, fuzz: FuzzCase): Promise<string | null> {
+async function runCase(server: StartedTestServer, room: string, token: string, fuzz: FuzzCase): Promise<string | null> {
   const client: RawClient = rawClient(server.url, room)
   try {
     await client.opened
@@ -178,7 +140,7 @@ async function runCase(server: TestServer, room: string, token: string, fuzz: Fu
     const outcome = await Promise.race([
       client.closed.then((closed) => ({ closed })),
       waitUntil(
-        () => client.messages.slice(before).some((m) => typeof m !== 'string' && m[0] === MessageType.sync && m[1] === syncProtocol.messageYjsSyncStep2),
+        () => client.messages.slice(before).some(isSync(SyncStep.step2)),
         'probe answer',
         5_000,
       ).then(() => ({ closed: null })),
@@ -193,27 +155,12 @@ async function runCase(server: TestServer, room: string, token: string, fuzz: Fu
   }
 }
 
-let database: Awaited<ReturnType<typeof createTempDatabase>>
-let server: TestServer
-const honest: ProviderClient[] = []
-
-beforeAll(async () => {
-  database = await createTempDatabase()
-  server = await startServer(database.url, { maxMessageBytes: MAX_MESSAGE_BYTES, authTimeoutMs: 5_000 })
-})
-
-afterAll(async () => {
-  for (const client of honest) client.destroy()
-  await server.stop()
-  await database.remove()
-})
-
 describe('protocol fuzzer', () => {
   it(`survives ${CASES} seeded hostile cases with documented close codes while honest clients converge`, async () => {
-    const control = [0, 1].map((i) => providerClient(server.url, 'control', { sub: `honest-${i}` }))
-    honest.push(...control)
+    const server = await startTestServer({ config: { maxMessageBytes: MAX_MESSAGE_BYTES, authTimeoutMs: 5_000 } })
+    const control = [0, 1].map((i) => server.connect('control', { sub: `honest-${i}` }))
     await waitUntil(() => control.every((c) => c.provider.synced), 'control room synced')
-    const random = prng(SEED)
+    const random = seededRandom(SEED)
     const cases = Array.from({ length: CASES }, () => makeCase(random))
     const token = await tokenFor('fuzz', { sub: 'fuzzer' })
     const gc = (globalThis as { gc?: () => void }).gc!

@@ -3,60 +3,33 @@
  * Long modes: RELIABILITY_LOAD_SECONDS (default 30; 120 for the documented figure),
  * CONVERGENCE_ROUNDS (default 6), CONVERGENCE_SEED.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
+import { startTestProcess, useTempDatabase, type StartedTestProcess, type TestDatabase } from './testing/fixture.ts'
+import { seededRandom } from './testing/random.ts'
 import {
   authedRawClient,
-  createTempDatabase,
   freePort,
   makeDatabaseUnavailable,
   boardRecords,
-  providerClient,
   shape,
   storedDoc,
   scrapeMetrics,
-  startServerProcess,
   tokenFor,
   waitUntil,
   type ProviderClient,
   type RawClient,
-  type ServerProcess,
 } from './testing/support.ts'
 
 const LOAD_SECONDS = Number(process.env.RELIABILITY_LOAD_SECONDS ?? 30)
 const CONVERGENCE_ROUNDS = Number(process.env.CONVERGENCE_ROUNDS ?? 6)
 const CONVERGENCE_SEED = Number(process.env.CONVERGENCE_SEED ?? 42)
 
-let database: Awaited<ReturnType<typeof createTempDatabase>>
-const clients: ProviderClient[] = []
-const processes: ServerProcess[] = []
+/** The production bundle over `database` on `port`, persisting every 200 ms; killed when the test finishes. */
+const serve = (database: TestDatabase, port: number, env: Record<string, string> = {}): Promise<StartedTestProcess> =>
+  startTestProcess(database, { SYNC_PORT: String(port), PERSIST_INTERVAL_MS: '200', ...env })
 
-beforeEach(async () => {
-  database = await createTempDatabase()
-})
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy()
-  for (const proc of processes.splice(0)) {
-    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL')
-    await proc.exited
-  }
-  await database.remove()
-})
-
-
-async function serve(port: number, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const proc = await startServerProcess({ DATABASE_URL: database.url, SYNC_PORT: String(port), PERSIST_INTERVAL_MS: '200', ...env })
-  processes.push(proc)
-  return proc
-}
-
-async function kill(proc: ServerProcess): Promise<void> {
-  proc.child.kill('SIGKILL')
-  await proc.exited
-}
-
-async function storedRecords(room: string): Promise<Record<string, unknown>> {
+async function storedRecords(database: TestDatabase, room: string): Promise<Record<string, unknown>> {
   return boardRecords(await storedDoc(database.url, room)).toJSON()
 }
 
@@ -72,10 +45,10 @@ const records = (client: ProviderClient) => boardRecords(client.doc)
 
 describe('crashes and outages', () => {
   it('SIGKILL while 20 clients edit: everyone reconnects and every edit is everywhere, database included', async () => {
+    const database = await useTempDatabase()
     const port = await freePort()
-    const first = await serve(port)
-    const group = Array.from({ length: 20 }, (_, i) => providerClient(first.url, 'crash20', { sub: `u${i}` }))
-    clients.push(...group)
+    const first = await serve(database, port)
+    const group = Array.from({ length: 20 }, (_, i) => first.connect('crash20', { sub: `u${i}` }))
     await waitUntil(() => group.every((c) => c.provider.synced), 'all synced')
     let n = 0
     const written = new Set<string>()
@@ -89,25 +62,25 @@ describe('crashes and outages', () => {
       for (let i = 0; i < 5; i++) edit()
     }, 10)
     await waitUntil(() => n >= 300, 'edits before the crash')
-    await kill(first)
+    await first.kill()
     await waitUntil(() => n >= 600, 'edits while the server is down')
-    await serve(port)
+    await serve(database, port)
     await waitUntil(() => group.every((c) => c.provider.synced && c.provider.wsconnected), 'all reconnected', 20_000)
     await waitUntil(() => n >= 900, 'edits after the restart')
     clearInterval(editing)
     await waitUntil(() => group.every((c) => records(c).size === written.size), 'every client has every edit', 20_000)
-    await waitUntil(async () => Object.keys(await storedRecords('crash20')).length === written.size, 'database has every edit', 20_000)
+    await waitUntil(async () => Object.keys(await storedRecords(database, 'crash20')).length === written.size, 'database has every edit', 20_000)
     const reference = records(group[0]).toJSON()
     for (const client of group) expect(records(client).toJSON()).toEqual(reference)
-    expect(await storedRecords('crash20')).toEqual(reference)
+    expect(await storedRecords(database, 'crash20')).toEqual(reference)
   })
 
   it('the database unavailable for 10 s: rooms keep working, /healthz 503, writes retried, nothing lost or doubled', async () => {
+    const database = await useTempDatabase()
     const port = await freePort()
-    const proc = await serve(port)
-    const a = providerClient(proc.url, 'outage', { sub: 'a' })
-    const b = providerClient(proc.url, 'outage', { sub: 'b' })
-    clients.push(a, b)
+    const proc = await serve(database, port)
+    const a = proc.connect('outage', { sub: 'a' })
+    const b = proc.connect('outage', { sub: 'b' })
     await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
     // SQLite: another process holds the write lock; PostgreSQL: the database refuses connections.
     const restore = await makeDatabaseUnavailable(database.url)
@@ -124,21 +97,17 @@ describe('crashes and outages', () => {
     clearInterval(editing)
     await restore()
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, 'healthz 200 again', 30_000)
-    await waitUntil(async () => Object.keys(await storedRecords('outage')).length === i, 'every edit stored', 30_000)
-    expect(await storedRecords('outage')).toEqual(records(a).toJSON())
+    await waitUntil(async () => Object.keys(await storedRecords(database, 'outage')).length === i, 'every edit stored', 30_000)
+    expect(await storedRecords(database, 'outage')).toEqual(records(a).toJSON())
     expect(records(b).toJSON()).toEqual(records(a).toJSON())
   }, 60_000)
 
   it(`seeded convergence fuzz: 5 clients, random edits, disconnects and server restarts (seed ${CONVERGENCE_SEED})`, async () => {
-    let seed = CONVERGENCE_SEED >>> 0
-    const random = () => {
-      seed = (seed * 1664525 + 1013904223) >>> 0
-      return seed / 4294967296
-    }
+    const database = await useTempDatabase()
+    const { next: random } = seededRandom(CONVERGENCE_SEED)
     const port = await freePort()
-    let server = await serve(port)
-    const group = Array.from({ length: 5 }, (_, i) => providerClient(server.url, 'fuzzroom', { sub: `u${i}` }))
-    clients.push(...group)
+    let server = await serve(database, port)
+    const group = Array.from({ length: 5 }, (_, i) => server.connect('fuzzroom', { sub: `u${i}` }))
     await waitUntil(() => group.every((c) => c.provider.synced), 'all synced')
     for (let round = 0; round < CONVERGENCE_ROUNDS; round++) {
       for (let step = 0; step < 40; step++) {
@@ -157,8 +126,8 @@ describe('crashes and outages', () => {
         if (step % 10 === 0) await new Promise((resolve) => setImmediate(resolve))
       }
       if (random() < 0.5) {
-        await kill(server)
-        server = await serve(port)
+        await server.kill()
+        server = await serve(database, port)
       }
     }
     for (const client of group) if (!client.provider.shouldConnect) client.provider.connect()
@@ -169,17 +138,17 @@ describe('crashes and outages', () => {
       20_000,
     )
     const reference = records(group[0]).toJSON()
-    await waitUntil(async () => JSON.stringify(Object.entries(await storedRecords('fuzzroom')).sort()) === JSON.stringify(Object.entries(reference).sort()), 'stored document identical', 20_000)
+    await waitUntil(async () => JSON.stringify(Object.entries(await storedRecords(database, 'fuzzroom')).sort()) === JSON.stringify(Object.entries(reference).sort()), 'stored document identical', 20_000)
     for (const client of group) expect(records(client).toJSON()).toEqual(reference)
   }, 120_000)
 })
 
 describe('churn and load', () => {
   it('a reconnect storm of thousands of cycles leaves no leak and no ghost presence', async () => {
+    const database = await useTempDatabase()
     const port = await freePort()
-    const proc = await serve(port, { MAX_SOCKETS_PER_IP: '10000' })
-    const watcher = providerClient(proc.url, 'storm-0', { sub: 'watcher' })
-    clients.push(watcher)
+    const proc = await serve(database, port, { MAX_SOCKETS_PER_IP: '10000' })
+    const watcher = proc.connect('storm-0', { sub: 'watcher' })
     await waitUntil(() => watcher.provider.synced, 'watcher synced')
     const cycle = async (i: number) => {
       const room = `storm-${i % 20}`
@@ -206,8 +175,9 @@ describe('churn and load', () => {
   }, 120_000)
 
   it(`holds 2,000 authenticated sockets across 200 rooms with heartbeats for ${LOAD_SECONDS} s with zero errors`, async () => {
+    const database = await useTempDatabase()
     const port = await freePort()
-    const proc = await serve(port, { MAX_SOCKETS_PER_IP: '5000', CONNECTIONS_PER_SEC_PER_IP: '100000', HEARTBEAT_MS: '2000' })
+    const proc = await serve(database, port, { MAX_SOCKETS_PER_IP: '5000', CONNECTIONS_PER_SEC_PER_IP: '100000', HEARTBEAT_MS: '2000' })
     const sockets: RawClient[] = []
     try {
       for (let start = 0; start < 2000; start += 100) {

@@ -1,60 +1,49 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SignJWT } from 'jose'
+import * as Y from 'yjs'
+import { EMPTY_STATE_VECTOR, encodeAwarenessFrame, encodeQueryAwareness, encodeSyncStep1, encodeSyncUpdate, writeAwarenessEntries } from '../../lib/wire.ts'
+import { startTestServer, type StartedTestServer } from '../testing/fixture.ts'
 import {
   TEST_SECRET,
-  createTempDatabase,
-  rawClient,
+  isControl,
   scrapeMetrics,
   sendFramesAtOnce,
-  startServer,
   tokenFor,
   upgradeStatus,
-  upgradedSocket,
   waitUntil,
   wsFrameHeader,
   type UpgradedSocket,
   type RawClient,
-  type TestServer,
 } from '../testing/support.ts'
 
-let database: Awaited<ReturnType<typeof createTempDatabase>>
-let server: TestServer
-const raws: RawClient[] = []
-const sockets: UpgradedSocket[] = []
+/** The server of these tests: a short auth deadline, small pre-auth bounds, five sockets per IP. */
+const startAuthServer = () =>
+  startTestServer({ config: { authTimeoutMs: 300, authQueueMaxMessages: 4, authQueueMaxBytes: 4096, maxSocketsPerIp: 5 } })
 
-beforeEach(async () => {
-  database = await createTempDatabase()
-  server = await startServer(database.url, { authTimeoutMs: 300, authQueueMaxMessages: 4, authQueueMaxBytes: 4096, maxSocketsPerIp: 5 })
-})
+/** The update of an empty document: a well-formed edit that changes nothing. */
+const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 
-afterEach(async () => {
-  for (const raw of raws.splice(0)) raw.ws.terminate()
-  for (const upgraded of sockets.splice(0)) upgraded.socket.destroy()
-  await server.stop()
-  await database.remove()
-})
-
-async function open(room = 'auth-room'): Promise<RawClient> {
-  const client = rawClient(server.url, room)
-  raws.push(client)
+async function open(server: StartedTestServer, room = 'auth-room'): Promise<RawClient> {
+  const client = server.raw(room)
   await client.opened
   return client
 }
 
-async function closeAfterFirstFrame(frame: string | Uint8Array, room = 'auth-room') {
-  const client = await open(room)
+/** Opens a socket on a fresh server, sends `frame` first and resolves with how the server closed it. */
+async function closeAfterFirstFrame(frame: string | Uint8Array, server?: StartedTestServer) {
+  const client = await open(server ?? (await startAuthServer()))
   client.ws.send(frame)
   return client.closed
 }
 
 describe('auth on the first message', () => {
   it('closes with 1008 when no frame arrives within AUTH_TIMEOUT_MS', async () => {
-    const client = await open()
+    const client = await open(await startAuthServer())
     expect(await client.closed).toEqual({ code: 1008, reason: 'auth timeout' })
   })
 
   it('does not extend the deadline for traffic before auth (pings)', async () => {
-    const client = await open()
+    const client = await open(await startAuthServer())
     const keepPinging = setInterval(() => client.ws.readyState === client.ws.OPEN && client.ws.ping(), 50)
     const closed = await client.closed
     clearInterval(keepPinging)
@@ -62,7 +51,7 @@ describe('auth on the first message', () => {
   })
 
   it('refuses a binary first frame', async () => {
-    expect(await closeAfterFirstFrame(new Uint8Array([0, 0, 1, 0]))).toEqual({ code: 1008, reason: 'auth required' })
+    expect(await closeAfterFirstFrame(encodeSyncStep1(EMPTY_STATE_VECTOR))).toEqual({ code: 1008, reason: 'auth required' })
   })
 
   it('refuses a first frame of another type', async () => {
@@ -113,38 +102,41 @@ describe('auth on the first message', () => {
   })
 
   it('drops frames queued before a failed auth: nothing reaches the room', async () => {
-    const client = await open('dropped')
+    const server = await startAuthServer()
+    const client = await open(server, 'dropped')
     client.ws.send(JSON.stringify({ type: 'auth', token: 'bad' }))
-    client.ws.send(new Uint8Array([0, 2, 2, 0, 0]))
+    client.ws.send(encodeSyncUpdate(EMPTY_UPDATE))
     expect((await client.closed).code).toBe(1008)
     expect(server.server.rooms.get('dropped')).toBeUndefined()
   })
 
   it('bounds the pre-auth queue by count (1008)', async () => {
-    const client = await open()
+    const client = await open(await startAuthServer())
     const token = await tokenFor('auth-room')
-    sendFramesAtOnce(client, [JSON.stringify({ type: 'auth', token }), ...Array.from({ length: 5 }, () => new Uint8Array([1, 1, 0]))])
+    sendFramesAtOnce(client, [JSON.stringify({ type: 'auth', token }), ...Array.from({ length: 5 }, () => encodeAwarenessFrame(writeAwarenessEntries([])))])
     expect(await client.closed).toEqual({ code: 1008, reason: 'too many messages before auth' })
   })
 
   it('bounds the pre-auth queue by bytes (1008)', async () => {
-    const client = await open()
+    const client = await open(await startAuthServer())
     const token = await tokenFor('auth-room')
+    // Hand-built: only its size (over AUTH_QUEUE_MAX_BYTES) matters, it is never decoded.
     sendFramesAtOnce(client, [JSON.stringify({ type: 'auth', token }), new Uint8Array(5000)])
     expect(await client.closed).toEqual({ code: 1008, reason: 'too many messages before auth' })
   })
 
   it('accepts a queue within its bounds and replays it after auth-ok', async () => {
-    const client = await open()
+    const client = await open(await startAuthServer())
     const token = await tokenFor('auth-room')
-    sendFramesAtOnce(client, [JSON.stringify({ type: 'auth', token }), new Uint8Array([3]), new Uint8Array([3])])
-    await waitUntil(() => client.controls().some((m) => m.type === 'auth-ok'), 'auth-ok')
+    sendFramesAtOnce(client, [JSON.stringify({ type: 'auth', token }), encodeQueryAwareness(), encodeQueryAwareness()])
+    await expect(client.received(isControl('auth-ok'))).resolves.toContain('auth-ok')
     expect(client.ws.readyState).toBe(client.ws.OPEN)
   })
 })
 
 describe('upgrade checks', () => {
   it('refuses room ids that are not URL-safe or too long with HTTP 400', async () => {
+    const server = await startAuthServer()
     expect(await upgradeStatus(`${server.url}/bad%20room`)).toBe(400)
     expect(await upgradeStatus(`${server.url}/${'a'.repeat(65)}`)).toBe(400)
     expect(await upgradeStatus(`${server.url}/`)).toBe(400)
@@ -153,21 +145,25 @@ describe('upgrade checks', () => {
   })
 
   it('refuses a foreign Origin with HTTP 403 and accepts the allowed one', async () => {
+    const server = await startAuthServer()
     expect(await upgradeStatus(`${server.url}/room`, { origin: 'https://evil.example' })).toBe(403)
     expect(await upgradeStatus(`${server.url}/room`, { origin: 'http://localhost:3000' })).toBe(101)
   })
 
   it('caps concurrent sockets per IP with HTTP 429', async () => {
-    for (let i = 0; i < 5; i++) await open(`cap-${i}`)
+    const server = await startAuthServer()
+    const open5: RawClient[] = []
+    for (let i = 0; i < 5; i++) open5.push(await open(server, `cap-${i}`))
     expect(await upgradeStatus(`${server.url}/one-more`)).toBe(429)
-    raws[0].ws.close()
-    await raws[0].closed
+    open5[0].ws.close()
+    await open5[0].closed
     await waitUntil(async () => (await upgradeStatus(`${server.url}/after-close`)) === 101, 'a slot is free again')
   })
 
   it('counts refused auths in /metrics by reason', async () => {
+    const server = await startAuthServer()
     const frame = JSON.stringify({ type: 'auth', token: 'bad' })
-    await closeAfterFirstFrame(frame)
+    await closeAfterFirstFrame(frame, server)
     const text = await scrapeMetrics(server)
     expect(text).toMatch(/sync_auth_failures_total\{reason="invalid token"\} 1/)
     // The traffic counters, read at scrape time, saw that frame.
@@ -177,14 +173,8 @@ describe('upgrade checks', () => {
 })
 
 describe('before auth', () => {
-  async function upgraded(room = 'auth-room'): Promise<UpgradedSocket> {
-    const socket = await upgradedSocket(server.port, room)
-    sockets.push(socket)
-    return socket
-  }
-
   /** Waits until the server has dropped the TCP connection, well before ws's 30 s close wait. */
-  async function droppedWith(socket: UpgradedSocket, reason: string): Promise<void> {
+  async function droppedWith(server: StartedTestServer, socket: UpgradedSocket, reason: string): Promise<void> {
     let ended = false
     void socket.ended.then(() => (ended = true))
     await waitUntil(() => ended, 'the server to drop the TCP connection', 5_000)
@@ -193,38 +183,43 @@ describe('before auth', () => {
   }
 
   it('refuses an auth frame over AUTH_FRAME_MAX_BYTES before parsing it (1008)', async () => {
-    const client = await open()
+    const server = await startAuthServer()
+    const client = await open(server)
     client.ws.send(JSON.stringify({ type: 'auth', token: 'a'.repeat(16 * 1024) }))
     expect(await client.closed).toEqual({ code: 1008, reason: 'auth frame too large' })
     // Not parsed: the same size of broken JSON gets the same answer, not "auth required".
-    const broken = await open()
+    const broken = await open(server)
     broken.ws.send('{'.repeat(16 * 1024 + 1))
     expect(await broken.closed).toEqual({ code: 1008, reason: 'auth frame too large' })
   })
 
   it('drops a socket that sends more raw bytes before auth than the bound, mid-frame', async () => {
-    const socket = await upgraded()
+    const server = await startAuthServer()
+    const socket = await server.upgraded('auth-room')
     // A frame announced well under MAX_MESSAGE_BYTES, never finished: ws would hold it all.
     socket.socket.write(wsFrameHeader(0x1, 900 * 1024))
     socket.socket.write(Buffer.alloc(100 * 1024, 0x61))
-    await droppedWith(socket, 'too many bytes before auth')
+    await droppedWith(server, socket, 'too many bytes before auth')
   })
 
   it('drops a socket that fails auth without waiting for its close frame', async () => {
-    const socket = await upgraded()
+    const server = await startAuthServer()
+    const socket = await server.upgraded('auth-room')
     const frame = Buffer.from(JSON.stringify({ type: 'auth', token: 'bad' }))
     socket.socket.write(Buffer.concat([wsFrameHeader(0x1, frame.length), frame]))
-    await droppedWith(socket, 'invalid token')
+    await droppedWith(server, socket, 'invalid token')
   })
 
   it('drops a socket that never authenticates once the auth timeout passes', async () => {
-    const socket = await upgraded()
-    await droppedWith(socket, 'auth timeout')
+    const server = await startAuthServer()
+    const socket = await server.upgraded('auth-room')
+    await droppedWith(server, socket, 'auth timeout')
   })
 })
 
 describe('operator endpoints', () => {
   it('serves /metrics only on the metrics port; the public port keeps /healthz and answers 404 for /metrics', async () => {
+    const server = await startAuthServer()
     const publicPort = `http://127.0.0.1:${server.port}`
     expect((await fetch(`${publicPort}/metrics`)).status).toBe(404)
     expect(await (await fetch(`${publicPort}/healthz`)).json()).toEqual({ status: 'ok' })

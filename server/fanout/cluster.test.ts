@@ -2,44 +2,21 @@
  * Scale-out: several real sync-server processes on one PostgreSQL database, fanned out through
  * Redis (127.0.0.1:6379, or a private redis-server for the outage test), one room across them.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
 import net from 'node:net'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { startCluster, type Cluster } from '../tools/cluster.ts'
 import { POSTGRES_MIGRATIONS_DIR, readMigrations } from '../../lib/db/migrate.ts'
-import {
-  TEST_ORIGIN,
-  TEST_SECRET,
-  boardRecords,
-  createTempDatabase,
-  freePort,
-  providerClient,
-  shape,
-  storedDoc,
-  startServerProcess,
-  waitUntil,
-  type ProviderClient,
-  type ServerProcess,
-} from '../testing/support.ts'
+import { startTestProcess, testClients, useTempDatabase } from '../testing/fixture.ts'
+import { TEST_ORIGIN, TEST_SECRET, boardRecords, freePort, shape, storedDoc, waitUntil, type ProviderClient } from '../testing/support.ts'
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const HEARTBEAT_MS = 1_000
 
-const cleanups: (() => Promise<void> | void)[] = []
-const clients: ProviderClient[] = []
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy()
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function database() {
-  const db = await createTempDatabase('postgresql')
-  cleanups.push(db.remove)
-  return db
-}
+/** Every test here needs PostgreSQL: the instances share one database. */
+const database = () => useTempDatabase('postgresql')
 
 function clusterEnv(databaseUrl: string, redisUrl = REDIS_URL, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
@@ -60,14 +37,12 @@ function clusterEnv(databaseUrl: string, redisUrl = REDIS_URL, extra: Record<str
 
 async function cluster(size: number, env: NodeJS.ProcessEnv): Promise<Cluster> {
   const started = await startCluster(size, 0, '127.0.0.1', env)
-  cleanups.push(() => started.stop())
+  onTestFinished(() => started.stop())
   return started
 }
 
 function connect(port: number, room: string, sub: string): ProviderClient {
-  const client = providerClient(`ws://127.0.0.1:${port}`, room, { sub, name: sub })
-  clients.push(client)
-  return client
+  return testClients(`ws://127.0.0.1:${port}`).connect(room, { sub, name: sub })
 }
 
 async function storedRecords(databaseUrl: string, room: string): Promise<Record<string, unknown>> {
@@ -79,7 +54,7 @@ const sameRecords = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort())
 
 
-/** A private redis-server this test may stop and start. */
+/** A private redis-server this test may stop and start; the caller stops it when the test finishes. */
 async function privateRedis(port: number): Promise<{ process: ChildProcess; stop: () => Promise<void> }> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
   const stopped = new Promise<void>((resolve) => child.once('exit', () => resolve()))
@@ -171,7 +146,7 @@ describe('scale-out over Redis and PostgreSQL', () => {
     const db = await database()
     const redisPort = await freePort()
     let redis = await privateRedis(redisPort)
-    cleanups.push(() => redis.stop())
+    onTestFinished(() => redis.stop())
     const env = clusterEnv(db.url, `redis://127.0.0.1:${redisPort}`)
     const two = await cluster(2, env)
     const a = connect(two.instances[0].port, 'outage', 'a')
@@ -201,15 +176,11 @@ describe('scale-out over Redis and PostgreSQL', () => {
     const db = await database()
     const admin = new pg.Client({ connectionString: db.url })
     await admin.connect()
+    onTestFinished(() => admin.end())
     await admin.query('DROP TABLE IF EXISTS "_prisma_migrations", "Asset", "RoomSnapshot", "RoomUpdate", "Room" CASCADE')
-    const env = { DATABASE_URL: db.url, REDIS_URL, REDIS_PREFIX: `test-${randomBytes(4).toString('hex')}:` }
-    const started: ServerProcess[] = await Promise.all([startServerProcess(env), startServerProcess(env)])
-    cleanups.push(async () => {
-      for (const proc of started) proc.child.kill('SIGTERM')
-      await Promise.all(started.map((proc) => proc.exited))
-    })
+    const env = { REDIS_URL, REDIS_PREFIX: `test-${randomBytes(4).toString('hex')}:` }
+    await Promise.all([startTestProcess(db, env), startTestProcess(db, env)])
     const { rows } = await admin.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name')
-    await admin.end()
     expect(rows.map((row) => row.migration_name)).toEqual(readMigrations(POSTGRES_MIGRATIONS_DIR).map((migration) => migration.name))
   }, 60_000)
 })

@@ -4,13 +4,11 @@
  * through a MemoryBroker that can take an instance's connection down. The same promises as
  * server/fanout/cluster.test.ts checks with real processes, Redis and PostgreSQL, in milliseconds.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import * as Y from 'yjs'
-import * as encoding from 'lib0/encoding'
-import * as decoding from 'lib0/decoding'
-import * as syncProtocol from 'y-protocols/sync'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
-import { MessageType, type CloseReason, type PresenceMessage } from '../../lib/protocol.ts'
+import type { CloseReason, PresenceMessage } from '../../lib/protocol.ts'
+import { SyncStep, decodeFrame, encodeAwarenessFrame, encodeSyncStep1, encodeSyncUpdate } from '../../lib/wire.ts'
 import { decodeFanoutMessage, type FanoutMessage } from './pubSub.ts'
 import { MemoryBroker, type MemoryPubSub } from './memoryPubSub.ts'
 import { MemoryRoomStore, type RoomStore } from '../storage/persistence.ts'
@@ -56,12 +54,9 @@ function client(name: string): Client {
         controls.push(JSON.parse(data) as { type: string })
         return
       }
-      const decoder = decoding.createDecoder(data)
-      const type = decoding.readVarUint(decoder)
-      if (type === MessageType.awareness) applyAwarenessUpdate(awareness, decoding.readVarUint8Array(decoder), 'server')
-      else if (type === MessageType.sync && decoding.readVarUint(decoder) !== syncProtocol.messageYjsSyncStep1) {
-        Y.applyUpdate(doc, decoding.readVarUint8Array(decoder), 'server')
-      }
+      const frame = decodeFrame(data)
+      if (frame.type === 'awareness') applyAwarenessUpdate(awareness, frame.update, 'server')
+      else if (frame.type === 'sync' && frame.step !== SyncStep.step1) Y.applyUpdate(doc, frame.payload, 'server')
     },
   }
 }
@@ -74,13 +69,6 @@ function presentUsers(c: Client): string[] {
 
 function cursorOf(viewer: Client, of: Client): unknown {
   return (viewer.awareness.getStates().get(of.doc.clientID) as { cursor?: unknown } | undefined)?.cursor
-}
-
-function syncFrame(write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.sync)
-  write(encoder)
-  return encoding.toUint8Array(encoder)
 }
 
 /**
@@ -151,7 +139,7 @@ class Instance {
     const c = client(name)
     this.peers.add(c)
     this.room.join(c)
-    this.room.receive(c, syncFrame((encoder) => syncProtocol.writeSyncStep1(encoder, c.doc)))
+    this.room.receive(c, encodeSyncStep1(Y.encodeStateVector(c.doc)))
     return c
   }
 
@@ -165,15 +153,12 @@ class Instance {
     const before = Y.encodeStateVector(c.doc)
     boardRecords(c.doc).set(key, shape(key))
     const update = Y.encodeStateAsUpdate(c.doc, before)
-    this.room.receive(c, syncFrame((encoder) => syncProtocol.writeUpdate(encoder, update)))
+    this.room.receive(c, encodeSyncUpdate(update))
   }
 
   moveCursor(c: Client, x: number): void {
     c.awareness.setLocalState({ cursor: { x } })
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.awareness)
-    encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(c.awareness, [c.doc.clientID]))
-    this.room.receive(c, encoding.toUint8Array(encoder))
+    this.room.receive(c, encodeAwarenessFrame(encodeAwarenessUpdate(c.awareness, [c.doc.clientID])))
   }
 
   /** A write has reached the store and waits there (held). */
@@ -278,15 +263,12 @@ class Cluster {
   }
 }
 
-const clusters: Cluster[] = []
-afterEach(() => {
-  const closed = clusters.splice(0).flatMap((cluster) => cluster.dispose())
-  expect(closed).toEqual([])
-})
-
+/** A cluster disposed when the test finishes, checking that no room closed a client meanwhile. */
 function cluster(): Cluster {
   const created = new Cluster()
-  clusters.push(created)
+  onTestFinished(() => {
+    expect(created.dispose()).toEqual([])
+  })
   return created
 }
 
@@ -386,10 +368,7 @@ describe('RoomLink across instances (in memory)', () => {
     forged.doc.clientID = alice.doc.clientID
     const forgedAwareness = new Awareness(forged.doc)
     for (let x = 90; x < 100; x++) forgedAwareness.setLocalState({ cursor: { x } })
-    const frame = encoding.createEncoder()
-    encoding.writeVarUint(frame, MessageType.awareness)
-    encoding.writeVarUint8Array(frame, encodeAwarenessUpdate(forgedAwareness, [alice.doc.clientID]))
-    b.room.receive(forged, encoding.toUint8Array(frame))
+    b.room.receive(forged, encodeAwarenessFrame(encodeAwarenessUpdate(forgedAwareness, [alice.doc.clientID])))
     forgedAwareness.destroy()
     expect((b.room.awareness.getStates().get(alice.doc.clientID) as { cursor: { x: number } }).cursor.x).toBe(7)
     a.leave(alice)

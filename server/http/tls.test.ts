@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import https from 'node:https'
@@ -8,13 +8,8 @@ import { createDatabase, providerOf } from '../../lib/db/client.ts'
 import { createLogger } from '../log.ts'
 import { PrismaRoomStore } from '../storage/persistence.ts'
 import { createSyncServer, type SyncServer } from './syncServer.ts'
-import { TEST_ORIGIN, createTempDatabase, startServerProcess, testConfig, tokenFor, type ServerProcess } from '../testing/support.ts'
-
-const cleanups: (() => Promise<void> | void)[] = []
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+import { startTestProcess, useTempDatabase } from '../testing/fixture.ts'
+import { TEST_ORIGIN, testConfig, tokenFor } from '../testing/support.ts'
 
 /** A self-signed certificate for 127.0.0.1 and localhost, made for this test. */
 function selfSignedCertificate(dir: string): { certFile: string; keyFile: string } {
@@ -44,15 +39,15 @@ function authOverWss(port: number, ca: Buffer): Promise<string> {
 
 describe('transport security', () => {
   it('serves wss:// itself when given a certificate and key', async () => {
-    const database = await createTempDatabase()
-    cleanups.push(database.remove)
+    const database = await useTempDatabase()
     const { certFile, keyFile } = selfSignedCertificate(database.dir)
     const db = await createDatabase(database.url)
     const server: SyncServer = createSyncServer(testConfig(), new PrismaRoomStore(db, providerOf(database.url)), createLogger('silent'), {
       tls: { cert: readFileSync(certFile), key: readFileSync(keyFile) },
     })
     const port = await server.listen()
-    cleanups.push(async () => {
+    // Built by hand, not by startTestServer: the fixture's servers speak plain ws://.
+    onTestFinished(async () => {
       await server.close()
       await db.$disconnect()
     })
@@ -73,14 +68,9 @@ describe('transport security', () => {
   })
 
   it('reads TLS_CERT_FILE and TLS_KEY_FILE at start', async () => {
-    const database = await createTempDatabase()
-    cleanups.push(database.remove)
+    const database = await useTempDatabase()
     const { certFile, keyFile } = selfSignedCertificate(database.dir)
-    const proc: ServerProcess = await startServerProcess({ DATABASE_URL: database.url, TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile })
-    cleanups.push(async () => {
-      proc.child.kill('SIGTERM')
-      await proc.exited
-    })
+    const proc = await startTestProcess(database, { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile })
     expect(await authOverWss(proc.port, readFileSync(certFile))).toBe('auth-ok')
   })
 })

@@ -1,71 +1,24 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createDatabase, driverAdapterOf, providerOf, type Database } from '../../lib/db/client.ts'
+import { encodeAwarenessFrame, encodeSyncUpdate, writeAwarenessEntries } from '../../lib/wire.ts'
 import { PrismaRoomStore, type RoomStore } from './persistence.ts'
+import { startTestProcess, startTestServer, useTempDatabase, type TestDatabase } from '../testing/fixture.ts'
 import {
   authedRawClient,
   boardRecords,
-  createTempDatabase,
   firstSync,
   freePort,
-  providerClient,
   savedThrough,
-  rawClient,
   shape,
   storedDoc,
-  startServer,
   scrapeMetrics,
-  startServerProcess,
   tokenFor,
   waitUntil,
-  type ProviderClient,
-  type RawClient,
-  type ServerProcess,
-  type TestServer,
 } from '../testing/support.ts'
 
-let database: Awaited<ReturnType<typeof createTempDatabase>>
-const clients: ProviderClient[] = []
-const raws: RawClient[] = []
-const servers: TestServer[] = []
-const processes: ServerProcess[] = []
-
-beforeEach(async () => {
-  database = await createTempDatabase()
-})
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy()
-  for (const raw of raws.splice(0)) raw.ws.terminate()
-  for (const server of servers.splice(0)) await server.stop()
-  for (const proc of processes.splice(0)) {
-    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL')
-    await proc.exited
-  }
-  await database.remove()
-})
-
-async function inProcess(overrides: Parameters<typeof startServer>[1] = {}): Promise<TestServer> {
-  const server = await startServer(database.url, overrides)
-  servers.push(server)
-  return server
-}
-
-async function asProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const proc = await startServerProcess({ DATABASE_URL: database.url, ...env })
-  processes.push(proc)
-  return proc
-}
-
-function connect(url: string, room: string, sub = 'u'): ProviderClient {
-  const client = providerClient(url, room, { sub })
-  clients.push(client)
-  return client
-}
-
-
 /** Runs one query on a separate connection (SQLite or PostgreSQL alike). */
-async function withDb<T>(use: (db: Database) => Promise<T>): Promise<T> {
+async function withDb<T>(database: TestDatabase, use: (db: Database) => Promise<T>): Promise<T> {
   const db = await createDatabase(database.url)
   try {
     return await use(db)
@@ -74,13 +27,13 @@ async function withDb<T>(use: (db: Database) => Promise<T>): Promise<T> {
   }
 }
 
-function countRows(table: 'RoomUpdate' | 'RoomSnapshot', roomId: string): Promise<number> {
-  return withDb((db) => (table === 'RoomUpdate' ? db.roomUpdate.count({ where: { roomId } }) : db.roomSnapshot.count({ where: { roomId } })))
+function countRows(database: TestDatabase, table: 'RoomUpdate' | 'RoomSnapshot', roomId: string): Promise<number> {
+  return withDb(database, (db) => (table === 'RoomUpdate' ? db.roomUpdate.count({ where: { roomId } }) : db.roomSnapshot.count({ where: { roomId } })))
 }
 
 /** Bytes a room takes in the database: its snapshot and its log rows. */
-function storedBytes(roomId: string): Promise<{ snapshot: number; log: number; collected: boolean | null }> {
-  return withDb(async (db) => {
+function storedBytes(database: TestDatabase, roomId: string): Promise<{ snapshot: number; log: number; collected: boolean | null }> {
+  return withDb(database, async (db) => {
     const snapshot = await db.roomSnapshot.findUnique({ where: { roomId } })
     const log = await db.roomUpdate.findMany({ where: { roomId }, select: { data: true } })
     return { snapshot: snapshot?.data.byteLength ?? 0, log: log.reduce((sum, row) => sum + row.data.byteLength, 0), collected: snapshot?.collected ?? null }
@@ -99,8 +52,12 @@ function movesOfOneShape(moves: number, id = 'shape:dragged'): { updates: Uint8A
 
 const records = (doc: Y.Doc) => boardRecords(doc)
 
+/** The update of an empty document: a well-formed edit that changes nothing. */
+const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
+
 describe('persistence', () => {
   it('batches a storm of updates into a few appends and acknowledges them with saved frames', async () => {
+    const database = await useTempDatabase()
     const db = await createDatabase(database.url)
     const prismaStore = new PrismaRoomStore(db, providerOf(database.url))
     const appends: number[] = []
@@ -115,10 +72,9 @@ describe('persistence', () => {
       ping: () => prismaStore.ping(),
       close: () => prismaStore.close(),
     }
-    const server = await startServer(database.url, { persistIntervalMs: 100 }, countingStore)
-    servers.push(server)
-    const writer = connect(server.url, 'storm', 'writer')
-    const reader = connect(server.url, 'storm', 'reader')
+    const server = await startTestServer({ config: { persistIntervalMs: 100 }, store: countingStore, database })
+    const writer = server.connect('storm', { sub: 'writer' })
+    const reader = server.connect('storm', { sub: 'reader' })
     await waitUntil(() => writer.provider.synced && reader.provider.synced, 'synced')
     for (let i = 0; i < 300; i++) records(writer.doc).set(`shape:${i}`, shape(`shape:${i}`, { i }))
     await waitUntil(() => writer.controls.some((m) => m.type === 'saved'), 'saved frame for the writer')
@@ -129,14 +85,15 @@ describe('persistence', () => {
     // Each update is stored as it was received (one row each), a persist interval's worth per append.
     expect(appends.length).toBeLessThan(10)
     expect(appends.reduce((sum, n) => sum + n, 0)).toBe(300)
-    expect(await countRows('RoomUpdate', 'storm')).toBe(300)
+    expect(await countRows(database, 'RoomUpdate', 'storm')).toBe(300)
     await db.$disconnect()
     // The reader made no edit: only its empty step 2 was acknowledged (at once, nothing to store).
     expect(reader.controls.filter((m) => m.type === 'saved').map((m) => (m.type === 'saved' ? m.through : -1))).toEqual([1])
   })
 
   it('writes the appends of many rooms made in one turn as one statement; a bad row holds back no other room', async () => {
-    await withDb(async (db) => {
+    const database = await useTempDatabase()
+    await withDb(database, async (db) => {
       const store = new PrismaRoomStore(db, providerOf(database.url))
       let statements = 0
       const adapter = await driverAdapterOf(db)
@@ -157,19 +114,20 @@ describe('persistence', () => {
       await Promise.all(rooms.map((room) => store.append(room, [updateFor(room), updateFor(`${room}-second`)])))
       expect(statements).toBe(1)
       for (const room of rooms) expect(records(await storedDoc(database.url, room)).has(`shape:${room}-second`)).toBe(true)
-      expect(await countRows('RoomUpdate', 'group-3')).toBe(2)
+      expect(await countRows(database, 'RoomUpdate', 'group-3')).toBe(2)
 
       // A room whose row is gone (foreign key) fails alone; the rooms queued with it are stored.
       const outcomes = await Promise.allSettled(['group-0', 'no-such-room', 'group-1'].map((room) => store.append(room, [updateFor(`${room}-again`)])))
       expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
       expect(records(await storedDoc(database.url, 'group-1')).has('shape:group-1-again')).toBe(true)
-      expect(await countRows('RoomUpdate', 'no-such-room')).toBe(0)
+      expect(await countRows(database, 'RoomUpdate', 'no-such-room')).toBe(0)
     })
   })
 
   it('compacts the log into a snapshot and still loads the same document', async () => {
-    const server = await inProcess({ persistIntervalMs: 5, compactAfterUpdates: 3 })
-    const writer = connect(server.url, 'compact')
+    const database = await useTempDatabase()
+    const server = await startTestServer({ config: { persistIntervalMs: 5, compactAfterUpdates: 3 }, database })
+    const writer = server.connect('compact')
     await waitUntil(() => writer.provider.synced, 'synced')
     for (let i = 0; i < 12; i++) {
       const saves = savedThrough(writer)
@@ -177,18 +135,19 @@ describe('persistence', () => {
       if (i % 2 === 0) records(writer.doc).delete(`shape:${i - 2}`)
       await waitUntil(() => savedThrough(writer) > saves, `batch ${i} saved`)
     }
-    await waitUntil(async () => (await countRows('RoomSnapshot', 'compact')) === 1, 'snapshot written')
-    expect(await countRows('RoomUpdate', 'compact')).toBeLessThanOrEqual(3)
+    await waitUntil(async () => (await countRows(database, 'RoomSnapshot', 'compact')) === 1, 'snapshot written')
+    expect(await countRows(database, 'RoomUpdate', 'compact')).toBeLessThanOrEqual(3)
     const stored = await storedDoc(database.url, 'compact')
     expect(records(stored).toJSON()).toEqual(records(writer.doc).toJSON())
     writer.destroy()
     await waitUntil(() => server.server.rooms.size === 0, 'room evicted')
-    const reader = connect(server.url, 'compact', 'reader')
+    const reader = server.connect('compact', { sub: 'reader' })
     await waitUntil(() => reader.provider.synced, 'reader synced')
     expect(records(reader.doc).toJSON()).toEqual(records(stored).toJSON())
   })
 
   it('loads a room once for concurrent first joins and evicts it after the last leaves, flushed', async () => {
+    const database = await useTempDatabase()
     const db = await createDatabase(database.url)
     const prismaStore = new PrismaRoomStore(db, providerOf(database.url))
     let loads = 0
@@ -203,9 +162,8 @@ describe('persistence', () => {
       ping: () => prismaStore.ping(),
       close: () => prismaStore.close(),
     }
-    const server = await startServer(database.url, { persistIntervalMs: 10_000 }, countingStore)
-    servers.push(server)
-    const group = Array.from({ length: 8 }, (_, i) => connect(server.url, 'evict', `u${i}`))
+    const server = await startTestServer({ config: { persistIntervalMs: 10_000 }, store: countingStore, database })
+    const group = Array.from({ length: 8 }, (_, i) => server.connect('evict', { sub: `u${i}` }))
     await waitUntil(() => group.every((c) => c.provider.synced), 'all synced')
     expect(server.server.rooms.size).toBe(1)
     expect(loads).toBe(1)
@@ -219,46 +177,48 @@ describe('persistence', () => {
   })
 
   it('closes clients with 1011 when a room fails to load, and writes nothing over it', async () => {
-    const server = await inProcess()
-    await withDb(async (db) => {
+    const database = await useTempDatabase()
+    const server = await startTestServer({ database })
+    await withDb(database, async (db) => {
       await db.room.create({ data: { id: 'broken', viewId: 'view-broken' } })
       await db.roomUpdate.create({ data: { roomId: 'broken', data: new Uint8Array([9, 9, 9, 9]) } })
     })
-    const client = rawClient(server.url, 'broken')
-    raws.push(client)
+    const client = server.raw('broken')
     await client.opened
     client.ws.send(JSON.stringify({ type: 'auth', token: await tokenFor('broken') }))
-    client.ws.send(new Uint8Array([0, 2, 2, 0, 0]))
+    client.ws.send(encodeSyncUpdate(EMPTY_UPDATE))
     expect(await client.closed).toEqual({ code: 1011, reason: 'room unavailable' })
     expect(server.server.rooms.get('broken')).toBeUndefined()
     const metrics = await scrapeMetrics(server)
     expect(metrics).toMatch(/sync_room_load_failures_total 1\n/)
-    expect(await countRows('RoomUpdate', 'broken')).toBe(1)
-    expect(await countRows('RoomSnapshot', 'broken')).toBe(0)
+    expect(await countRows(database, 'RoomUpdate', 'broken')).toBe(1)
+    expect(await countRows(database, 'RoomSnapshot', 'broken')).toBe(0)
   })
 
   it('retries a failing write with back-off, keeps the room working, reports it in health and metrics', async () => {
-    const server = await inProcess({ persistIntervalMs: 20 })
-    const a = connect(server.url, 'outage', 'a')
-    const b = connect(server.url, 'outage', 'b')
+    const database = await useTempDatabase()
+    const server = await startTestServer({ config: { persistIntervalMs: 20 }, database })
+    const a = server.connect('outage', { sub: 'a' })
+    const b = server.connect('outage', { sub: 'b' })
     await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
-    await withDb((db) => db.$executeRawUnsafe('ALTER TABLE "RoomUpdate" RENAME TO "RoomUpdate_offline"'))
+    await withDb(database, (db) => db.$executeRawUnsafe('ALTER TABLE "RoomUpdate" RENAME TO "RoomUpdate_offline"'))
     records(a.doc).set('shape:during-outage', shape('shape:during-outage', { x: 1 }))
     await waitUntil(() => records(b.doc).has('shape:during-outage'), 'edits still relayed during the outage')
     const health = `http://127.0.0.1:${server.port}/healthz`
     await waitUntil(async () => (await fetch(health)).status === 503, 'healthz reports 503')
     const metrics = await scrapeMetrics(server)
     expect(metrics).toMatch(/sync_persist_failures_total [1-9]/)
-    await withDb((db) => db.$executeRawUnsafe('ALTER TABLE "RoomUpdate_offline" RENAME TO "RoomUpdate"'))
+    await withDb(database, (db) => db.$executeRawUnsafe('ALTER TABLE "RoomUpdate_offline" RENAME TO "RoomUpdate"'))
     await waitUntil(async () => records(await storedDoc(database.url, 'outage')).has('shape:during-outage'), 'stored after recovery', 20_000)
     await waitUntil(async () => (await fetch(health)).status === 200, 'healthz back to 200')
   })
 
   it('returns memory to its baseline after thousands of connect/auth/disconnect cycles', async () => {
-    const server = await inProcess()
+    const database = await useTempDatabase()
+    const server = await startTestServer({ database })
     const cycle = async (i: number) => {
       const client = await authedRawClient(server.url, `cycle-${i % 50}`, await tokenFor(`cycle-${i % 50}`, { sub: `u${i}` }))
-      client.ws.send(new Uint8Array([1, 1, 0]))
+      client.ws.send(encodeAwarenessFrame(writeAwarenessEntries([])))
       client.ws.close()
       await client.closed
     }
@@ -278,10 +238,11 @@ describe('persistence', () => {
 
 describe('boards that live for months', () => {
   it('moves one shape 20,000 times under a 4 MB limit: nothing refused, stored and first-synced at the size of the board, not of its history', async () => {
+    const database = await useTempDatabase()
     const moves = 20_000
     const limits = { maxDocBytes: 4_000_000, persistIntervalMs: 20 }
-    let server = await inProcess(limits)
-    const writer = connect(server.url, 'workshop', 'writer')
+    let server = await startTestServer({ config: limits, database })
+    const writer = server.connect('workshop', { sub: 'writer' })
     const closes: number[] = []
     writer.provider.on('connection-close', (event) => event && closes.push(event.code))
     await waitUntil(() => writer.provider.synced, 'synced')
@@ -296,13 +257,12 @@ describe('boards that live for months', () => {
     const live = Y.encodeStateAsUpdate(writer.doc).byteLength
     writer.destroy()
     await waitUntil(() => server.server.rooms.size === 0, 'room evicted', 20_000)
-    const stored = await storedBytes('workshop')
+    const stored = await storedBytes(database, 'workshop')
     expect(stored.collected).toBe(true)
     expect(stored.snapshot + stored.log).toBeLessThan(2 * live + 1024)
 
     await server.stop()
-    servers.splice(servers.indexOf(server), 1)
-    server = await inProcess(limits)
+    server = await startTestServer({ config: limits, database })
     const cold = await firstSync(server.url, 'workshop')
     expect(cold.bytes).toBeLessThan(2 * live + 1024)
     expect(records(cold.doc).get('shape:dragged')?.meta.x).toBe(moves - 1)
@@ -310,29 +270,31 @@ describe('boards that live for months', () => {
   }, 180_000)
 
   it('rewrites a snapshot stored the old way (merged, not collected) when it loads it, with the same records', async () => {
+    const database = await useTempDatabase()
     const { updates, doc } = movesOfOneShape(1_000)
     const other = new Y.Doc()
     records(other).set('shape:other', shape('shape:other', { kept: true }))
     updates.push(Y.encodeStateAsUpdate(other))
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(other))
     const merged = Y.mergeUpdates(updates)
-    await withDb(async (db) => {
+    await withDb(database, async (db) => {
       await db.room.create({ data: { id: 'legacy', viewId: 'view-legacy' } })
       await db.roomSnapshot.create({ data: { roomId: 'legacy', data: new Uint8Array(merged), lastUpdateId: 0 } })
     })
-    expect((await storedBytes('legacy')).collected).toBe(false)
-    const server = await inProcess()
+    expect((await storedBytes(database, 'legacy')).collected).toBe(false)
+    const server = await startTestServer({ database })
     const cold = await firstSync(server.url, 'legacy')
     expect(records(cold.doc).toJSON()).toEqual(records(doc).toJSON())
     expect(cold.bytes).toBeLessThan(merged.byteLength / 20)
-    await waitUntil(async () => (await storedBytes('legacy')).collected === true, 'snapshot rewritten')
-    const stored = await storedBytes('legacy')
+    await waitUntil(async () => (await storedBytes(database, 'legacy')).collected === true, 'snapshot rewritten')
+    const stored = await storedBytes(database, 'legacy')
     expect(stored.snapshot).toBeLessThan(merged.byteLength / 20)
     expect(records(await storedDoc(database.url, 'legacy')).toJSON()).toEqual(records(doc).toJSON())
   })
 
   it('a compaction racing with appends loses nothing: rows written during it stay in the log, rows its live document lacks are folded in', async () => {
-    await withDb(async (db) => {
+    const database = await useTempDatabase()
+    await withDb(database, async (db) => {
       const store = new PrismaRoomStore(db, providerOf(database.url))
       await store.load('race')
       const live = new Y.Doc()
@@ -362,8 +324,8 @@ describe('boards that live for months', () => {
       expect(lateEdit).not.toBeNull()
       const stored = await storedDoc(database.url, 'race')
       expect(records(stored).toJSON()).toEqual({ ...records(live).toJSON(), 'shape:elsewhere': records(elsewhere).get('shape:elsewhere') })
-      expect(await countRows('RoomUpdate', 'race')).toBe(1)
-      const { snapshot, collected } = await storedBytes('race')
+      expect(await countRows(database, 'RoomUpdate', 'race')).toBe(1)
+      const { snapshot, collected } = await storedBytes(database, 'race')
       expect(collected).toBe(true)
       // Collected: three shapes and one foreign one, not thirty overwritten values.
       expect(snapshot).toBeLessThan(5 * Y.encodeStateAsUpdate(elsewhere).byteLength)
@@ -373,7 +335,8 @@ describe('boards that live for months', () => {
 
 describe('the Prisma store under concurrency', () => {
   it("a room loaded while another room's compaction fails keeps its row (on SQLite every query shares one connection)", async () => {
-    await withDb(async (db) => {
+    const database = await useTempDatabase()
+    await withDb(database, async (db) => {
       const store = new PrismaRoomStore(db, providerOf(database.url))
       await store.load('busy')
       const { updates } = movesOfOneShape(3)
@@ -393,18 +356,19 @@ describe('the Prisma store under concurrency', () => {
         await expect(failing).rejects.toThrow('compaction fails')
         await loaded
         await store.append(room, updates)
-        expect(await countRows('RoomUpdate', room)).toBe(3)
+        expect(await countRows(database, 'RoomUpdate', room)).toBe(3)
       }
-      expect(await countRows('RoomUpdate', 'busy')).toBe(3)
+      expect(await countRows(database, 'RoomUpdate', 'busy')).toBe(3)
     })
   })
 })
 
 describe('durability across restarts (real server process)', () => {
   it('a graceful stop (SIGTERM) closes sockets with 1001, flushes every room and exits 0', async () => {
-    const proc = await asProcess({ PERSIST_INTERVAL_MS: '60000' })
-    const a = connect(proc.url, 'graceful', 'a')
-    const b = connect(proc.url, 'graceful', 'b')
+    const database = await useTempDatabase()
+    const proc = await startTestProcess(database, { PERSIST_INTERVAL_MS: '60000' })
+    const a = proc.connect('graceful', { sub: 'a' })
+    const b = proc.connect('graceful', { sub: 'b' })
     await waitUntil(() => a.provider.synced && b.provider.synced, 'synced')
     for (let i = 0; i < 50; i++) records(i % 2 ? a.doc : b.doc).set(`shape:${i}`, shape(`shape:${i}`, { i }))
     await waitUntil(() => records(a.doc).size === 50 && records(b.doc).size === 50, 'relayed')
@@ -417,16 +381,17 @@ describe('durability across restarts (real server process)', () => {
     expect(await proc.exited).toBe(0)
     expect(Date.now() - stoppedAt).toBeLessThan(5_000)
     expect(closeCodes).toContain(1001)
-    const restarted = await asProcess()
-    const fresh = connect(restarted.url, 'graceful', 'fresh')
+    const restarted = await startTestProcess(database)
+    const fresh = restarted.connect('graceful', { sub: 'fresh' })
     await waitUntil(() => fresh.provider.synced, 'fresh client synced')
     expect(records(fresh.doc).toJSON()).toEqual(records(a.doc).toJSON())
   })
 
   it('after SIGKILL at most the last persist window is missing, and reconnecting clients restore it', async () => {
+    const database = await useTempDatabase()
     const port = String(await freePort())
-    const proc = await asProcess({ SYNC_PORT: port, PERSIST_INTERVAL_MS: '300' })
-    const group = Array.from({ length: 4 }, (_, i) => connect(proc.url, 'crash', `u${i}`))
+    const proc = await startTestProcess(database, { SYNC_PORT: port, PERSIST_INTERVAL_MS: '300' })
+    const group = Array.from({ length: 4 }, (_, i) => proc.connect('crash', { sub: `u${i}` }))
     await waitUntil(() => group.every((c) => c.provider.synced), 'synced')
     records(group[0].doc).set('shape:early', shape('shape:early', { saved: true }))
     // Frame 1 was the provider's step 2; frame 2 the early edit.
@@ -441,18 +406,15 @@ describe('durability across restarts (real server process)', () => {
     const missing = group.map((_, i) => `shape:late-${i}`).filter((key) => !afterCrash.has(key))
     expect(missing.length).toBeGreaterThan(0)
 
-    await asProcess({ SYNC_PORT: port, PERSIST_INTERVAL_MS: '300' })
+    await startTestProcess(database, { SYNC_PORT: port, PERSIST_INTERVAL_MS: '300' })
     await waitUntil(() => group.every((c) => c.provider.synced && c.provider.wsconnected), 'clients reconnected', 15_000)
     await waitUntil(async () => records(await storedDoc(database.url, 'crash')).size === 5, 'database holds every edit', 15_000)
     expect(records(await storedDoc(database.url, 'crash')).toJSON()).toEqual(records(group[0].doc).toJSON())
   })
 
   it('refuses to start with a bad variable, naming it', async () => {
-    await expect(asProcess({ SYNC_PORT: 'not-a-port' })).rejects.toThrow(/SYNC_PORT/)
-    await expect(startServerProcessWithout('AUTH_SECRET')).rejects.toThrow(/AUTH_SECRET/)
+    const database = await useTempDatabase()
+    await expect(startTestProcess(database, { SYNC_PORT: 'not-a-port' })).rejects.toThrow(/SYNC_PORT/)
+    await expect(startTestProcess(database, { AUTH_SECRET: '' })).rejects.toThrow(/AUTH_SECRET/)
   })
 })
-
-async function startServerProcessWithout(variable: string): Promise<ServerProcess> {
-  return asProcess({ [variable]: '' })
-}

@@ -8,10 +8,11 @@ import path from 'node:path'
 import net from 'node:net'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import * as decoding from 'lib0/decoding'
+import { vi } from 'vitest'
 import { WebsocketProvider } from 'y-websocket'
 import { createAuthSocketClass, type SocketConstructor } from '../../lib/client/authSocket.ts'
-import { BOARD_RECORDS_MAP, MessageType, type ServerControlMessage, type PresenceMessage, type Scope } from '../../lib/protocol.ts'
+import { EMPTY_STATE_VECTOR, SyncStep, decodeFrame, encodeSyncStep1 } from '../../lib/wire.ts'
+import { BOARD_RECORDS_MAP, type ServerControlMessage, type PresenceMessage, type Scope } from '../../lib/protocol.ts'
 import { signRoomToken } from '../../lib/token.ts'
 import { createDatabase, providerOf, type Database } from '../../lib/db/client.ts'
 import { migrateDatabase } from '../../lib/db/migrate.ts'
@@ -25,12 +26,16 @@ import { spawnSyncServer, type SyncServerProcess } from '../tools/cluster.ts'
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789'
 export const TEST_ORIGIN = 'http://localhost:3000'
 
-/** Waits until `predicate` holds, polling; fails with `message` after `timeoutMs`. */
+/**
+ * The tests' one polling wait: vitest's `vi.waitUntil`, failing with what was awaited (`message`)
+ * instead of its bare "Timed out in waitUntil!". Only inside vitest (tools use bench/stats.ts).
+ */
 export async function waitUntil(predicate: () => boolean | Promise<boolean>, message = 'condition', timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${message}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
+  try {
+    await vi.waitUntil(predicate, { timeout: timeoutMs, interval: 10 })
+  } catch (error) {
+    if (error instanceof Error && error.message === 'Timed out in waitUntil!') throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}`)
+    throw error
   }
 }
 
@@ -207,21 +212,29 @@ export function tokenFor(room: string, options: { sub?: string; name?: string; c
   )
 }
 
+export type RawMessage = string | Uint8Array
+
 export interface RawClient {
   ws: WebSocket
-  messages: (string | Uint8Array)[]
+  messages: RawMessage[]
   closed: Promise<{ code: number; reason: string }>
   opened: Promise<void>
   controls(): ServerControlMessage[]
+  /** The first message, received already or later, that `match` accepts; rejects if the socket closes first. */
+  received<T extends RawMessage>(match: (message: RawMessage) => message is T): Promise<T>
+  received(match: (message: RawMessage) => boolean): Promise<RawMessage>
 }
 
 /** A plain `ws` client for protocol edge cases; records every frame it receives. */
 export function rawClient(url: string, room: string, headers: Record<string, string> = { origin: TEST_ORIGIN }): RawClient {
   const ws = new WebSocket(`${url}/${room}`, { headers })
-  const messages: (string | Uint8Array)[] = []
+  const messages: RawMessage[] = []
+  const waiters = new Set<(message: RawMessage) => void>()
   ws.on('message', (data, isBinary) => {
     const buffer = data as Buffer
-    messages.push(isBinary ? new Uint8Array(buffer) : buffer.toString('utf8'))
+    const message = isBinary ? new Uint8Array(buffer) : buffer.toString('utf8')
+    messages.push(message)
+    for (const waiter of waiters) waiter(message)
   })
   ws.on('error', () => {})
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
@@ -239,15 +252,43 @@ export function rawClient(url: string, room: string, headers: Record<string, str
     opened,
     controls: () =>
       messages.filter((m): m is string => typeof m === 'string').map((m) => JSON.parse(m) as ServerControlMessage),
+    received: (match: (message: RawMessage) => boolean) =>
+      new Promise<RawMessage>((resolve, reject) => {
+        const found = messages.find(match)
+        if (found !== undefined) return resolve(found)
+        const waiter = (message: RawMessage) => {
+          if (!match(message)) return
+          waiters.delete(waiter)
+          resolve(message)
+        }
+        waiters.add(waiter)
+        void closed.then(({ code, reason }) => {
+          if (waiters.delete(waiter)) reject(new Error(`closed with ${code} (${reason}) before the awaited message`))
+        })
+      }),
   }
 }
+
+/** Whether a message is the control message `type` (a text frame). */
+export const isControl = (type: ServerControlMessage['type']) => (message: RawMessage): message is string =>
+  typeof message === 'string' && (JSON.parse(message) as ServerControlMessage).type === type
+
+/** Whether a message is a sync frame of `step` (any step when omitted). */
+export const isSync = (step?: SyncStep) => (message: RawMessage): message is Uint8Array => {
+  if (typeof message === 'string') return false
+  const frame = decodeFrame(message)
+  return frame.type === 'sync' && (step === undefined || frame.step === step)
+}
+
+/** Whether a message is an awareness frame. */
+export const isAwareness = (message: RawMessage): message is Uint8Array => typeof message !== 'string' && decodeFrame(message).type === 'awareness'
 
 /** Opens a raw client and authenticates it; resolves after auth-ok. */
 export async function authedRawClient(url: string, room: string, token: string): Promise<RawClient> {
   const client = rawClient(url, room)
   await client.opened
   client.ws.send(JSON.stringify({ type: 'auth', token }))
-  await waitUntil(() => client.controls().some((m) => m.type === 'auth-ok'), 'auth-ok')
+  await client.received(isControl('auth-ok'))
   return client
 }
 
@@ -457,18 +498,17 @@ export async function firstSync(url: string, room: string): Promise<{ bytes: num
   await client.opened
   const started = performance.now()
   client.ws.send(JSON.stringify({ type: 'auth', token: await tokenFor(room, { sub: 'first-sync' }) }))
-  client.ws.send(new Uint8Array([MessageType.sync, 0, 1, 0]))
-  const isAnswer = (m: string | Uint8Array): m is Uint8Array => typeof m !== 'string' && m[0] === MessageType.sync && m[1] !== 0
-  await waitUntil(() => client.messages.some((m) => isAnswer(m) && m[1] === 1), 'sync step 2', 30_000)
+  client.ws.send(encodeSyncStep1(EMPTY_STATE_VECTOR))
+  await client.received(isSync(SyncStep.step2))
   const ms = performance.now() - started
   const doc = new Y.Doc()
   let bytes = 0
-  for (const message of client.messages.filter(isAnswer)) {
+  for (const message of client.messages) {
+    if (typeof message === 'string') continue
+    const frame = decodeFrame(message)
+    if (frame.type !== 'sync' || frame.step === SyncStep.step1) continue
     bytes += message.byteLength
-    const decoder = decoding.createDecoder(message)
-    decoding.readVarUint(decoder)
-    decoding.readVarUint(decoder)
-    Y.applyUpdate(doc, decoding.readVarUint8Array(decoder))
+    Y.applyUpdate(doc, frame.payload)
   }
   client.ws.terminate()
   return { bytes, ms, doc }
