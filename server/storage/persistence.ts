@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import * as Y from 'yjs'
 import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils'
-import { driverAdapterOf, type Database, type Provider } from '../../lib/db/client.ts'
+import { driverAdapterOf, insertRows, type Database, type Provider } from '../../lib/db/client.ts'
 import { fromHex, hexColumn, placeholders } from '../../lib/db/blobs.ts'
 import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
@@ -74,10 +74,10 @@ const APPEND_ROWS_PER_STATEMENT = 1000
  */
 const COMPACT_TRANSACTION_OPTIONS = { timeout: 60_000, maxWait: 10_000 }
 
-const ROW_ARG_TYPES = [
-  { scalarType: 'string', arity: 'scalar' },
-  { scalarType: 'bytes', arity: 'scalar' },
-  { scalarType: 'datetime', arity: 'scalar' },
+const UPDATE_COLUMNS = [
+  { name: 'roomId', kind: 'text' },
+  { name: 'data', kind: 'bytes' },
+  { name: 'createdAt', kind: 'datetime' },
 ] as const
 
 interface StoredSnapshot {
@@ -241,19 +241,8 @@ export class PrismaRoomStore implements RoomStore {
    */
   private async insertUpdates(adapter: SqlDriverAdapter, entries: QueuedAppend[]): Promise<void> {
     const createdAt = new Date()
-    const args: unknown[] = []
-    const values: string[] = []
-    for (const { roomId, updates } of entries) {
-      for (const data of updates) {
-        values.push(`(${placeholders(this.provider, 3, args.length)})`)
-        args.push(roomId, data, createdAt)
-      }
-    }
-    await adapter.executeRaw({
-      sql: `INSERT INTO "RoomUpdate" ("roomId", "data", "createdAt") VALUES ${values.join(', ')}`,
-      args,
-      argTypes: values.flatMap(() => ROW_ARG_TYPES),
-    })
+    const rows = entries.flatMap(({ roomId, updates }) => updates.map((data) => [roomId, data, createdAt] as const))
+    await insertRows(adapter, 'RoomUpdate', UPDATE_COLUMNS, rows)
   }
 
   /** Runs `write` after every append and compaction before it has finished. */
