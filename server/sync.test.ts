@@ -90,8 +90,10 @@ describe('document sync', () => {
     a.provider.awareness.setLocalStateField('cursor', { x: 10, y: 20 })
     const aId = a.doc.clientID
     await waitUntil(() => b.provider.awareness.getStates().get(aId)?.cursor?.x === 10, 'b sees a’s cursor')
+    expect(b.provider.awareness.getStates().get(aId)?.cursor).toEqual({ x: 10, y: 20 })
     a.provider.disconnect()
     await waitUntil(() => !b.provider.awareness.getStates().has(aId), 'a’s cursor removed at b')
+    expect(server.server.rooms.get('aware')?.awareness.getStates().has(aId)).toBe(false)
   })
 
   it('answers a query-awareness message with the room’s states', async () => {
