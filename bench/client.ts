@@ -6,10 +6,8 @@
  */
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import * as encoding from 'lib0/encoding'
-import * as decoding from 'lib0/decoding'
-import * as syncProtocol from 'y-protocols/sync'
-import { BOARD_RECORDS_MAP, MessageType } from '../lib/protocol.ts'
+import { BOARD_RECORDS_MAP } from '../lib/protocol.ts'
+import { SyncStep, decodeFrame, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate } from '../lib/wire.ts'
 import { geoShapeRecord } from '../lib/shapeRecord.ts'
 
 export interface BenchClientOptions {
@@ -55,10 +53,7 @@ export class BenchClient {
     this.ws.on('error', () => {})
     this.ws.once('open', () => {
       this.ws.send(JSON.stringify({ type: 'auth', token: options.token }))
-      const step1 = encoding.createEncoder()
-      encoding.writeVarUint(step1, MessageType.sync)
-      syncProtocol.writeSyncStep1(step1, this.doc)
-      this.ws.send(encoding.toUint8Array(step1))
+      this.ws.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
     })
     if (options.observe && options.onLatency) {
       const onLatency = options.onLatency
@@ -74,22 +69,15 @@ export class BenchClient {
   }
 
   private receive(data: Buffer): void {
-    const decoder = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-    const type = decoding.readVarUint(decoder)
-    if (type !== MessageType.sync) return
-    const step = decoding.peekVarUint(decoder)
-    if (step === syncProtocol.messageYjsSyncStep1) {
+    const frame = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    if (frame.type !== 'sync') return
+    if (frame.step === SyncStep.step1) {
       // Answer the server's step 1 so it knows what we have (nothing it lacks).
-      const reply = encoding.createEncoder()
-      encoding.writeVarUint(reply, MessageType.sync)
-      syncProtocol.readSyncMessage(decoder, reply, this.doc, this)
-      this.ws.send(encoding.toUint8Array(reply))
+      this.ws.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, frame.payload)))
       return
     }
-    if (step === syncProtocol.messageYjsSyncStep2) this.synced = true
-    if (this.options.observe || step === syncProtocol.messageYjsSyncStep2) {
-      syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), this.doc, this)
-    }
+    if (frame.step === SyncStep.step2) this.synced = true
+    if (this.options.observe || frame.step === SyncStep.step2) Y.applyUpdate(this.doc, frame.payload, this)
   }
 
   /** Writes one shape record; the update goes to the server as the provider would send it. */
@@ -99,10 +87,7 @@ export class BenchClient {
     this.doc.once('update', capture)
     this.doc.getMap(BOARD_RECORDS_MAP).set(id, shapeRecord(id, performance.timeOrigin + performance.now(), n))
     if (!update) return
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.sync)
-    syncProtocol.writeUpdate(encoder, update)
-    this.ws.send(encoding.toUint8Array(encoder))
+    this.ws.send(encodeSyncUpdate(update))
   }
 
   close(): void {

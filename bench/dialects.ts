@@ -6,14 +6,14 @@
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { MessageType } from '../lib/protocol.ts'
+import { decodeFrame, MalformedFrameError, SyncStep, type WireFrame } from '../lib/wire.ts'
 
 /** What a received frame means to the generator. */
 export type ReceivedFrame =
   | { kind: 'authenticated' }
   | { kind: 'refused'; reason: string }
-  /** A y-websocket message; the decoder sits just after the message type. */
-  | { kind: 'sync' | 'awareness'; decoder: decoding.Decoder }
+  /** A y-websocket message (payloads are views into the received bytes). */
+  | { kind: 'message'; message: WireFrame }
   | { kind: 'control'; text: string }
   | { kind: 'other' }
 
@@ -33,10 +33,14 @@ function asUint8Array(data: Buffer): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 }
 
-function readYWebsocketMessage(decoder: decoding.Decoder, type: number): ReceivedFrame {
-  if (type === MessageType.sync) return { kind: 'sync', decoder }
-  if (type === MessageType.awareness) return { kind: 'awareness', decoder }
-  return { kind: 'other' }
+/** A binary y-websocket frame; one of a type the generator does not speak (such as y-websocket's auth) is 'other'. */
+function readYWebsocketMessage(data: Buffer): ReceivedFrame {
+  try {
+    return { kind: 'message', message: decodeFrame(asUint8Array(data)) }
+  } catch (error) {
+    if (error instanceof MalformedFrameError) return { kind: 'other' }
+    throw error
+  }
 }
 
 /** y-websocket's reference server: the bare protocol, no authentication. */
@@ -45,11 +49,7 @@ export const yWebsocketDialect: Dialect = {
   openingFrames: () => [],
   authenticatedOnOpen: true,
   frame: (_room, message) => message,
-  read(data, isBinary) {
-    if (!isBinary) return { kind: 'other' }
-    const decoder = decoding.createDecoder(asUint8Array(data))
-    return readYWebsocketMessage(decoder, decoding.readVarUint(decoder))
-  },
+  read: (data, isBinary) => (isBinary ? readYWebsocketMessage(data) : { kind: 'other' }),
 }
 
 /** This project's server: a JSON auth frame first, control JSON in text frames (docs/protocol.md). */
@@ -64,8 +64,7 @@ export const whiteboardDialect: Dialect = {
       if (text.startsWith('{"type":"auth-ok"')) return { kind: 'authenticated' }
       return { kind: 'control', text }
     }
-    const decoder = decoding.createDecoder(asUint8Array(data))
-    return readYWebsocketMessage(decoder, decoding.readVarUint(decoder))
+    return readYWebsocketMessage(data)
   },
 }
 
@@ -73,6 +72,7 @@ export const whiteboardDialect: Dialect = {
  * Hocuspocus: every message starts with the document name, then its own message type
  * (0 sync, 1 awareness, 2 auth, 4 sync reply, 8 sync status, …). The client must send an
  * auth message (token, then provider version) before the document is opened for it.
+ * Encoded and decoded by hand here: this is Hocuspocus's protocol, not ours (lib/wire.ts).
  */
 const HocuspocusMessage = { sync: 0, awareness: 1, auth: 2, syncReply: 4 } as const
 const HocuspocusAuth = { token: 0, permissionDenied: 1, authenticated: 2 } as const
@@ -99,8 +99,12 @@ export const hocuspocusDialect: Dialect = {
     const decoder = decoding.createDecoder(asUint8Array(data))
     decoding.readVarString(decoder)
     const type = decoding.readVarUint(decoder)
-    if (type === HocuspocusMessage.sync || type === HocuspocusMessage.syncReply) return { kind: 'sync', decoder }
-    if (type === HocuspocusMessage.awareness) return { kind: 'awareness', decoder }
+    if (type === HocuspocusMessage.sync || type === HocuspocusMessage.syncReply) {
+      const step = decoding.readVarUint(decoder)
+      if (step !== SyncStep.step1 && step !== SyncStep.step2 && step !== SyncStep.update) return { kind: 'other' }
+      return { kind: 'message', message: { type: 'sync', step, payload: decoding.readVarUint8Array(decoder) } }
+    }
+    if (type === HocuspocusMessage.awareness) return { kind: 'message', message: { type: 'awareness', update: decoding.readVarUint8Array(decoder) } }
     if (type === HocuspocusMessage.auth) {
       const authType = decoding.readVarUint(decoder)
       if (authType === HocuspocusAuth.authenticated) return { kind: 'authenticated' }

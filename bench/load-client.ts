@@ -6,10 +6,18 @@
  */
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
-import * as syncProtocol from 'y-protocols/sync'
-import { BOARD_RECORDS_MAP, MessageType } from '../lib/protocol.ts'
+import { BOARD_RECORDS_MAP } from '../lib/protocol.ts'
+import {
+  EMPTY_STATE_VECTOR,
+  SyncStep,
+  encodeAwarenessFrame,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+  readAwarenessEntries,
+  writeAwarenessEntries,
+  type WireFrame,
+} from '../lib/wire.ts'
 import { shapeRecord } from './client.ts'
 import type { Dialect } from './dialects.ts'
 
@@ -87,10 +95,7 @@ export class LoadClient {
         this.authenticatedAt = now()
         authenticate()
       }
-      const step1 = encoding.createEncoder()
-      encoding.writeVarUint(step1, MessageType.sync)
-      syncProtocol.writeSyncStep1(step1, this.doc ?? new Y.Doc())
-      this.send(encoding.toUint8Array(step1))
+      this.send(encodeSyncStep1(this.doc ? Y.encodeStateVector(this.doc) : EMPTY_STATE_VECTOR))
     })
     this.ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.bytesIn += data.byteLength
@@ -105,11 +110,10 @@ export class LoadClient {
           fail(new Error(`refused: ${frame.reason}`))
           this.ws.close()
           return
-        case 'sync':
-          if (this.receiveSync(frame.decoder)) markSynced()
-          return
-        case 'awareness':
-          if (role === 'observer') this.receiveAwareness(frame.decoder)
+        case 'message':
+          if (frame.message.type === 'sync') {
+            if (this.receiveSync(frame.message)) markSynced()
+          } else if (frame.message.type === 'awareness' && role === 'observer') this.receiveAwareness(frame.message.update)
           return
         default:
       }
@@ -137,48 +141,33 @@ export class LoadClient {
   }
 
   /** Handles a sync message; returns true when it was the server's step 2 (we are synced). */
-  private receiveSync(decoder: decoding.Decoder): boolean {
-    const step = decoding.readVarUint(decoder)
-    if (step === syncProtocol.messageYjsSyncStep1) {
-      const reply = encoding.createEncoder()
-      encoding.writeVarUint(reply, MessageType.sync)
-      if (this.doc) {
-        syncProtocol.readSyncStep1(decoder, reply, this.doc)
-      } else {
-        encoding.writeVarUint(reply, syncProtocol.messageYjsSyncStep2)
-        encoding.writeVarUint8Array(reply, EMPTY_UPDATE)
-      }
-      this.send(encoding.toUint8Array(reply))
+  private receiveSync({ step, payload }: Extract<WireFrame, { type: 'sync' }>): boolean {
+    if (step === SyncStep.step1) {
+      // The server's state vector: answer with what it lacks (a plain client has nothing).
+      this.send(encodeSyncStep2(this.doc ? Y.encodeStateAsUpdate(this.doc, payload) : EMPTY_UPDATE))
       return false
     }
-    if (step === syncProtocol.messageYjsSyncStep2) {
+    if (step === SyncStep.step2) {
       // Synced when the server's answer has arrived; applying it is the client's own work.
       const first = !this.syncedAt
       if (first) this.syncedAt = now()
-      if (this.doc) Y.applyUpdate(this.doc, decoding.readVarUint8Array(decoder), 'initial sync')
+      if (this.doc) Y.applyUpdate(this.doc, payload, 'initial sync')
       return first
     }
-    if (step === syncProtocol.messageYjsUpdate) {
-      // Before the step 2, updates are the first parts of a large initial sync (our server splits it).
-      if (!this.syncedAt) {
-        if (this.doc) Y.applyUpdate(this.doc, decoding.readVarUint8Array(decoder), 'initial sync')
-        return false
-      }
-      this.updatesIn++
-      if (this.options.role === 'observer' && this.doc) Y.applyUpdate(this.doc, decoding.readVarUint8Array(decoder), LIVE)
+    // Before the step 2, updates are the first parts of a large initial sync (our server splits it).
+    if (!this.syncedAt) {
+      if (this.doc) Y.applyUpdate(this.doc, payload, 'initial sync')
+      return false
     }
+    this.updatesIn++
+    if (this.options.role === 'observer' && this.doc) Y.applyUpdate(this.doc, payload, LIVE)
     return false
   }
 
   /** Reads an awareness update: entries of client id, clock and JSON state. */
-  private receiveAwareness(outer: decoding.Decoder): void {
-    const decoder = decoding.createDecoder(decoding.readVarUint8Array(outer))
+  private receiveAwareness(update: Uint8Array): void {
     const arrivedAt = now()
-    const count = decoding.readVarUint(decoder)
-    for (let i = 0; i < count; i++) {
-      const clientId = decoding.readVarUint(decoder)
-      const clock = decoding.readVarUint(decoder)
-      const json = decoding.readVarString(decoder)
+    for (const { clientId, clock, json } of readAwarenessEntries(update)) {
       if (clientId === this.awarenessClientId) continue
       const previous = this.cursorClocks.get(clientId) ?? -1
       if (clock <= previous) continue
@@ -205,24 +194,14 @@ export class LoadClient {
       ids.forEach((id, i) => records.set(id, shapeRecord(id, sentAt, n + i)))
     })
     if (!update) return
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.sync)
-    syncProtocol.writeUpdate(encoder, update)
-    this.send(encoding.toUint8Array(encoder))
+    this.send(encodeSyncUpdate(update))
   }
 
   /** Sends this client's cursor as an awareness update carrying its send time. */
   sendCursor(x: number, y: number): void {
     const state: CursorState = { cursor: { x, y, sentAt: now() } }
-    const update = encoding.createEncoder()
-    encoding.writeVarUint(update, 1)
-    encoding.writeVarUint(update, this.awarenessClientId)
-    encoding.writeVarUint(update, ++this.awarenessClock)
-    encoding.writeVarString(update, JSON.stringify(state))
-    const message = encoding.createEncoder()
-    encoding.writeVarUint(message, MessageType.awareness)
-    encoding.writeVarUint8Array(message, encoding.toUint8Array(update))
-    this.send(encoding.toUint8Array(message))
+    const update = writeAwarenessEntries([{ clientId: this.awarenessClientId, clock: ++this.awarenessClock, json: JSON.stringify(state) }])
+    this.send(encodeAwarenessFrame(update))
   }
 
   get cursorClientId(): number {

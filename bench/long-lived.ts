@@ -9,7 +9,8 @@
  */
 import * as Y from 'yjs'
 import { createDatabase } from '../lib/db/client.ts'
-import { boardRecords, createTempDatabase, firstSync, providerClient, savedThrough, shape, startServerProcess, waitUntil } from '../server/testing/support.ts'
+import { boardRecords, createTempDatabase, firstSync, providerClient, savedThrough, shape, startServerProcess } from '../server/testing/support.ts'
+import { waitFor } from './stats.ts'
 
 const MOVES = Number(process.env.MOVES ?? 20_000)
 const ROOM = 'long-lived'
@@ -23,6 +24,11 @@ async function storedBytes(databaseUrl: string): Promise<{ snapshot: number; log
   } finally {
     await db.$disconnect()
   }
+}
+
+/** Waits for `done` or stops the run with what it waited for. */
+async function waitUntil(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  if (!(await waitFor(done, timeoutMs))) throw new Error(`timed out waiting for ${what}`)
 }
 
 const database = await createTempDatabase(process.env.DATABASE === 'postgresql' ? 'postgresql' : 'sqlite')

@@ -19,6 +19,7 @@ import WebSocket from 'ws'
 import { signRoomToken } from '../lib/token.ts'
 import { spawnSyncServer } from '../server/tools/cluster.ts'
 import { freePort, upgradedSocket, wsFrameHeader } from '../server/testing/support.ts'
+import { waitFor } from './stats.ts'
 
 const SECRET = 'bench-secret-0123456789abcdef0123456789'
 const MiB = 1024 * 1024
@@ -92,8 +93,7 @@ async function memoryPerHostileSocket(pid: number, port: number, scrapePorts: nu
   console.warn(`(a) ${SOCKETS} hostile sockets (${(PARTIAL_BYTES / MiB).toFixed(2)} MiB of a ${FRAME_BYTES / MiB} MiB + 1 frame each)`)
   console.warn(`    server RSS ${(rssBefore / MiB).toFixed(0)} → ${(rssHeld / MiB).toFixed(0)} MiB: ${perSocketRss.toFixed(2)} MiB per socket`)
   console.warn(`    V8 external memory: ${perSocketExternal.toFixed(2)} MiB per socket`)
-  const deadline = Date.now() + HOLD_SECONDS * 1000
-  while (closedAfter.some((t) => t === null) && Date.now() < deadline) await sleep(100)
+  await waitFor(() => closedAfter.every((t) => t !== null), HOLD_SECONDS * 1000, 100)
   const held = closedAfter.map((t) => (t === null ? `>${HOLD_SECONDS}` : t.toFixed(1)))
   console.warn(`    seconds until the server dropped each socket: ${held.join(', ')}`)
   for (const socket of sockets) socket.destroy()

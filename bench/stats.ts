@@ -24,10 +24,13 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-/** Polls `done` every `everyMs` until it is true or `timeoutMs` passed; returns whether it became true. */
-export async function waitFor(done: () => boolean, timeoutMs: number, everyMs = 20): Promise<boolean> {
+/**
+ * The bench's one polling wait (vitest's vi.waitUntil, which the tests use, needs the test runner):
+ * polls `done` every `everyMs` until it is true or `timeoutMs` passed; returns whether it became true.
+ */
+export async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 20): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) return false
     await sleep(everyMs)
   }

@@ -17,6 +17,7 @@ import pg from 'pg'
 import { signRoomToken } from '../lib/token.ts'
 import { startCluster } from '../server/tools/cluster.ts'
 import { BenchClient } from './client.ts'
+import { waitFor } from './stats.ts'
 
 const SECRET = 'bench-secret-0123456789abcdef0123456789'
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -106,8 +107,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
     writers.forEach(clearInterval)
     const expected = sent * (CLIENTS - WRITERS)
-    const drainDeadline = Date.now() + 10_000
-    while (latencies.length < expected && Date.now() < drainDeadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    await waitFor(() => latencies.length >= expected, 10_000)
     const elapsed = (Date.now() - started) / 1000
     const batches = (await persistBatches(metricsPorts)) - batchesBefore
     const sorted = [...latencies].sort((a, b) => a - b)
