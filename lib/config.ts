@@ -160,16 +160,22 @@ export interface ServerConfig {
   authSecret: string
   /** Browser origins allowed to open a socket; a request without Origin (not a browser) is allowed. */
   allowedOrigins: string[]
+  /** Ping interval; a socket that misses a pong is dropped, and other instances' presence expires after two. */
   heartbeatMs: number
   authTimeoutMs: number
+  /** Pending updates are written at every multiple of this (one shared grid for all rooms). */
   persistIntervalMs: number
+  /** Largest frame; the byte burst of the rate budget holds at least one (a big board's first sync). */
   maxMessageBytes: number
   maxSocketsPerIp: number
+  /** Frames and bytes a socket may send before its auth is verified (queued, then replayed). */
   authQueueMaxMessages: number
   authQueueMaxBytes: number
   /** Largest auth frame; a larger one is refused before it is parsed. */
   authFrameMaxBytes: number
+  /** Stored batches after which a room's log is folded into its snapshot. */
   compactAfterUpdates: number
+  /** Awareness changes are gathered and relayed at most this often (cursors need no more than a display's refresh). */
   awarenessFlushMs: number
   /** Sustained messages and bytes per second a socket may send (bursts of two seconds' worth). */
   rateMessagesPerSec: number
@@ -182,11 +188,13 @@ export interface ServerConfig {
    */
   trustProxyHops: number
   maxPeersPerRoom: number
-  /** Approximate stored size of a room's document past which updates are refused (1009). */
+  /** Largest document, as its current content (server/room/documentSize.ts), an edit may leave (1009). */
   maxDocBytes: number
   /** A socket whose unsent data passes this is dropped: it stopped reading. */
   maxBufferedBytes: number
+  /** Largest awareness state one client may announce, as JSON. */
   awarenessMaxBytes: number
+  /** Most awareness client ids one socket may announce. */
   awarenessMaxClients: number
   shutdownTimeoutMs: number
   /** Prometheus /metrics is served here only, not on the public port; port 0 picks a free one. */

@@ -1,3 +1,4 @@
+import type { ServerConfig } from '../../lib/config.ts'
 import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, RawData } from 'ws'
@@ -12,22 +13,15 @@ import type { Logger } from '../log.ts'
 import type { Metrics } from '../http/metrics.ts'
 import { SHARED_FRAME_MAX_BYTES, sharedFrame } from './frame.ts'
 
-export interface ConnectionContext extends RateLimits {
+export interface ConnectionContext
+  extends RateLimits,
+    Pick<ServerConfig, 'authSecret' | 'authTimeoutMs' | 'heartbeatMs' | 'authQueueMaxMessages' | 'authQueueMaxBytes' | 'authFrameMaxBytes' | 'maxPeersPerRoom' | 'maxBufferedBytes'> {
   rooms: RoomRegistry
-  authSecret: string
-  authTimeoutMs: number
-  heartbeatMs: number
-  authQueueMaxMessages: number
-  authQueueMaxBytes: number
-  /** Largest auth frame; checked before it is parsed. */
-  authFrameMaxBytes: number
   /**
    * Raw bytes a socket may send until it is live. ws buffers a frame until it is complete, so
    * without this bound a socket could park most of MAX_MESSAGE_BYTES before auth.
    */
   preAuthMaxBytes: number
-  maxPeersPerRoom: number
-  maxBufferedBytes: number
   /** Called when this socket fails auth, so the server can slow down that client address. */
   onAuthFailure: (ip: string) => void
   /** Called once the socket itself has closed. */

@@ -2,14 +2,10 @@
  * Abuse limits: per-socket token buckets for messages and bytes (per-IP windows are
  * lib/windowCounter.ts). Plain arithmetic on the hot path: no timers.
  */
+import type { ServerConfig } from '../../lib/config.ts'
 
-/** The per-socket rates, shared by every socket of a server. */
-export interface RateLimits {
-  rateMessagesPerSec: number
-  rateBytesPerSec: number
-  /** The byte burst holds at least one largest frame (a first sync of a big board). */
-  maxMessageBytes: number
-}
+/** The per-socket rates (lib/config.ts), shared by every socket of a server. */
+export type RateLimits = Pick<ServerConfig, 'rateMessagesPerSec' | 'rateBytesPerSec' | 'maxMessageBytes'>
 
 const messageBurst = (limits: RateLimits) => 2 * limits.rateMessagesPerSec
 const byteBurst = (limits: RateLimits) => Math.max(2 * limits.rateBytesPerSec, limits.maxMessageBytes)

@@ -1,3 +1,4 @@
+import type { ServerConfig } from '../../lib/config.ts'
 import type * as Y from 'yjs'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import type { PeerIdentity } from '../../lib/protocol.ts'
@@ -7,14 +8,8 @@ import { AwarenessTooLargeError } from './errors.ts'
 import type { RoomPeer } from './peer.ts'
 
 /** The awareness settings of a room (RoomOptions' fields of the same names). */
-export interface AwarenessLimits {
-  /** Awareness changes are gathered and relayed at most this often (cursors need no more than a display's refresh). */
-  awarenessFlushMs: number
-  /** Largest state one client may announce, as JSON. */
-  awarenessMaxBytes: number
-  /** Most client ids one peer may announce. */
-  awarenessMaxClients: number
-}
+/** The awareness settings (lib/config.ts). */
+export type AwarenessLimits = Pick<ServerConfig, 'awarenessFlushMs' | 'awarenessMaxBytes' | 'awarenessMaxClients'>
 
 /** What the relay needs of the room's link to other instances. */
 export type AwarenessPublisher = Pick<RoomLink, 'publishAwareness'>

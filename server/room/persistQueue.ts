@@ -1,3 +1,4 @@
+import type { ServerConfig } from '../../lib/config.ts'
 import type { SavedMessage } from '../../lib/protocol.ts'
 import type { RoomLink } from '../fanout/roomLink.ts'
 import type { Metrics } from '../http/metrics.ts'
@@ -6,10 +7,8 @@ import type { LiveDocument, RoomStore } from '../storage/persistence.ts'
 import type { RoomPeer } from './peer.ts'
 
 /** The persistence settings of a room (RoomOptions' fields of the same names). */
-export interface PersistOptions {
+export interface PersistOptions extends Pick<ServerConfig, 'persistIntervalMs' | 'compactAfterUpdates'> {
   store: RoomStore
-  persistIntervalMs: number
-  compactAfterUpdates: number
   metrics: Metrics
   log: Logger
 }

@@ -1,3 +1,4 @@
+import type { ServerConfig } from '../../lib/config.ts'
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { isSchemaNewer, type PresenceMessage } from '../../lib/protocol.ts'
@@ -16,13 +17,9 @@ import { SERVER_SCHEMA } from './validation.ts'
 
 export type { RoomPeer } from './peer.ts'
 
-export interface RoomOptions extends PersistOptions, AwarenessLimits {
-  /** Largest document (its current content, server/room/documentSize.ts) an edit may leave. */
-  maxDocBytes: number
+export interface RoomOptions extends PersistOptions, AwarenessLimits, Pick<ServerConfig, 'maxDocBytes' | 'heartbeatMs'> {
   /** Cross-instance fan-out (REDIS_URL); null when this instance is alone. */
   pubsub: PubSub | null
-  /** Presence of other instances expires after two of these. */
-  heartbeatMs: number
   /** Called when the last peer has left or a flush of an empty room finished: the registry may evict it. */
   onIdle: (room: Room) => void
   /** Called when the stored document cannot be applied: the registry drops the room at once, writing nothing. */
