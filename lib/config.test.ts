@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { APP_VARIABLES, ConfigError, DEFAULT_DATABASE_URL, SYNC_SERVER_VARIABLES, describeVariable, loadAppConfig, loadServerConfig } from './config.ts'
+import { APP_VARIABLES, ConfigError, DEFAULT_DATABASE_URL, SYNC_SERVER_VARIABLES, describeVariable, loadAppConfig, loadDatabaseUrl, loadServerConfig } from './config.ts'
 
 const SECRET = 'a'.repeat(32)
 
@@ -147,6 +147,14 @@ describe('server configuration', () => {
 
   it('ignores what only the app reads', () => {
     expect(() => loadServerConfig(env({ AUTH_SECRET: SECRET, TOKEN_REQUESTS_PER_MIN: '6O', SYNC_PUBLIC_URL: 'nope' }))).not.toThrow()
+  })
+})
+
+describe('DATABASE_URL alone (npm run setup, db:migrate, prisma.config.ts)', () => {
+  it('defaults to the embedded SQLite file and refuses a URL of another database', () => {
+    expect(loadDatabaseUrl(env({}))).toBe(DEFAULT_DATABASE_URL)
+    expect(loadDatabaseUrl(env({ DATABASE_URL: 'postgresql://127.0.0.1/wb' }))).toBe('postgresql://127.0.0.1/wb')
+    expect(() => loadDatabaseUrl(env({ DATABASE_URL: 'mysql://127.0.0.1/wb' }))).toThrow(/DATABASE_URL: must start with file:/)
   })
 })
 

@@ -300,6 +300,11 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
   }
 }
 
+/** Reads and validates DATABASE_URL alone (npm run setup, npm run db:migrate). */
+export function loadDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return parseVariables(variables.pick({ DATABASE_URL: true }), env).DATABASE_URL
+}
+
 /** Reads and validates the app's configuration; a bad value names its variable (see instrumentation.ts). */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const c = parseVariables(appSchema, env)

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
+import { loadServerConfig } from '../../lib/config.ts'
 import { serverBundle } from './build.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
@@ -125,10 +126,14 @@ export async function startCluster(size: number, basePort: number, host: string,
 
 async function main(): Promise<void> {
   if (existsSync('.env.local')) process.loadEnvFile('.env.local')
+  // The instances validate the rest themselves; the proxy needs the address and the fan-out.
+  const { port, host, redisUrl } = loadServerConfig(process.env)
   const size = Number(process.env.CLUSTER_SIZE ?? 3)
-  const port = Number(process.env.SYNC_PORT ?? 1234)
-  const host = process.env.SYNC_HOST ?? '127.0.0.1'
-  if (!process.env.REDIS_URL) {
+  if (!Number.isInteger(size) || size < 1) {
+    console.error(`CLUSTER_SIZE must be a whole number of at least 1 (got ${JSON.stringify(process.env.CLUSTER_SIZE)})`)
+    process.exit(1)
+  }
+  if (!redisUrl) {
     console.error('npm run cluster needs REDIS_URL (e.g. redis://127.0.0.1:6379) and a shared DATABASE_URL (PostgreSQL)')
     process.exit(1)
   }

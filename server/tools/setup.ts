@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { DEFAULT_DATABASE_URL } from '../../lib/config.ts'
+import { loadDatabaseUrl } from '../../lib/config.ts'
 import { migrateDatabase } from '../../lib/db/migrate.ts'
 
 /**
@@ -15,6 +15,5 @@ if (!existsSync(ENV_FILE) || !/^AUTH_SECRET=/m.test(readFileSync(ENV_FILE, 'utf8
   console.warn(`setup: wrote a new AUTH_SECRET to ${ENV_FILE}`)
 }
 process.loadEnvFile(ENV_FILE)
-const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL
-const applied = await migrateDatabase(databaseUrl)
+const applied = await migrateDatabase(loadDatabaseUrl())
 console.warn(`setup: database ready (${applied.length} migration(s) applied)`)
