@@ -9,6 +9,7 @@ import * as Y from 'yjs'
 import { BOARD_RECORDS_MAP } from '../lib/protocol.ts'
 import {
   EMPTY_STATE_VECTOR,
+  EMPTY_UPDATE,
   SyncStep,
   encodeAwarenessFrame,
   encodeSyncStep1,
@@ -39,7 +40,6 @@ interface CursorState {
 }
 
 /** The empty update: what a client without a document answers to the server's sync step 1. */
-const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 /** Transaction origin of updates applied from live `update` messages (not the initial sync). */
 const LIVE = Symbol('live update')
 

@@ -13,7 +13,7 @@ export const MessageType = {
 
 /**
  * Every reason the server closes a socket, with its close code. Errors that end
- * a connection are mapped to one of these in exactly one place (server/connection/connection.ts).
+ * a connection are mapped to one of these in exactly one place (server/connection/closeReasons.ts).
  */
 export const Close = {
   shuttingDown: { code: 1001, reason: 'server shutting down' },

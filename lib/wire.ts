@@ -33,6 +33,9 @@ export class MalformedFrameError extends Error {
 /** The empty state vector a client with no document sends in its sync step 1. */
 export const EMPTY_STATE_VECTOR = new Uint8Array([0])
 
+/** The update of an empty document: a step 2 that carries nothing (no structs, no deletions). */
+export const EMPTY_UPDATE = new Uint8Array([0, 0])
+
 /**
  * A sync frame. The header is written by lib0 and the payload appended with one native copy:
  * lib0's encoder would copy a multi-MB payload through its growing buffers.

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SignJWT } from 'jose'
-import * as Y from 'yjs'
-import { EMPTY_STATE_VECTOR, encodeAwarenessFrame, encodeQueryAwareness, encodeSyncStep1, encodeSyncUpdate, writeAwarenessEntries } from '../../lib/wire.ts'
+import { EMPTY_STATE_VECTOR, EMPTY_UPDATE, encodeAwarenessFrame, encodeQueryAwareness, encodeSyncStep1, encodeSyncUpdate, writeAwarenessEntries } from '../../lib/wire.ts'
 import { startTestServer, type StartedTestServer } from '../testing/fixture.ts'
 import {
   TEST_SECRET,
@@ -21,7 +20,6 @@ const startAuthServer = () =>
   startTestServer({ config: { authTimeoutMs: 300, authQueueMaxMessages: 4, authQueueMaxBytes: 4096, maxSocketsPerIp: 5 } })
 
 /** The update of an empty document: a well-formed edit that changes nothing. */
-const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 
 async function open(server: StartedTestServer, room = 'auth-room'): Promise<RawClient> {
   const client = server.raw(room)

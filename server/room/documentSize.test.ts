@@ -8,6 +8,7 @@ import { DocumentSize } from './documentSize.ts'
 import { validateUpdate } from './validation.ts'
 import { applyReadUpdate } from '../yjs/updateReader.ts'
 import { authedRawClient, boardRecords, createTempDatabase, shape, startServer, tokenFor, waitUntil, type RawClient, type TestServer } from '../testing/support.ts'
+import { seededRandom } from '../testing/random.ts'
 
 /** The server's side: a document whose size is followed, fed validated updates as the room feeds it. */
 function followedDoc() {
@@ -41,17 +42,16 @@ describe('DocumentSize', () => {
     const server = followedDoc()
     const a = client(1)
     const b = client(2)
-    let seed = 7
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const random = seededRandom(7)
     const ratios: number[] = []
     for (let step = 0; step < 3_000; step++) {
-      const editor = random() < 0.5 ? a : b
-      const key = `shape:${Math.floor(random() * 40)}`
-      const roll = random()
+      const editor = random.next() < 0.5 ? a : b
+      const key = `shape:${random.int(40)}`
+      const roll = random.next()
       if (roll < 0.15 && editor.records.has(key)) editor.records.delete(key)
-      else editor.records.set(key, shape(key, { x: step, label: 'n'.repeat(Math.floor(random() * 200)) }))
+      else editor.records.set(key, shape(key, { x: step, label: 'n'.repeat(random.int(200)) }))
       // Usually in step; sometimes the other client edits before it has heard (concurrent sets of a key).
-      if (random() < 0.8 || step % 50 === 0) {
+      if (random.next() < 0.8 || step % 50 === 0) {
         for (const update of a.take().concat(b.take())) {
           server.apply(update)
           Y.applyUpdate(a.doc, update)

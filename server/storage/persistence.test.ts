@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createDatabase, driverAdapterOf, providerOf, type Database } from '../../lib/db/client.ts'
-import { encodeAwarenessFrame, encodeSyncUpdate, writeAwarenessEntries } from '../../lib/wire.ts'
+import { EMPTY_UPDATE, encodeAwarenessFrame, encodeSyncUpdate, writeAwarenessEntries } from '../../lib/wire.ts'
 import { PrismaRoomStore, type RoomStore } from './persistence.ts'
 import { startTestProcess, startTestServer, useTempDatabase, type TestDatabase } from '../testing/fixture.ts'
 import {
@@ -53,7 +53,6 @@ function movesOfOneShape(moves: number, id = 'shape:dragged'): { updates: Uint8A
 const records = (doc: Y.Doc) => boardRecords(doc)
 
 /** The update of an empty document: a well-formed edit that changes nothing. */
-const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 
 describe('persistence', () => {
   it('batches a storm of updates into a few appends and acknowledges them with saved frames', async () => {

@@ -2,39 +2,31 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { splitUpdate } from './syncParts.ts'
 import { boardRecords, shape } from '../testing/support.ts'
-
-/** A deterministic pseudo-random generator, so a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0
-    return state / 2 ** 32
-  }
-}
+import { seededRandom } from '../testing/random.ts'
 
 /** A document edited by several clients: records set, overwritten and deleted, text typed and cut. */
 function editedDocument(seed: number, edits: number): Y.Doc {
-  const next = random(seed)
+  const random = seededRandom(seed)
   const authors = Array.from({ length: 3 }, (_, i) => {
     const doc = new Y.Doc()
     doc.clientID = seed * 10 + i
     return doc
   })
   for (let i = 0; i < edits; i++) {
-    const author = authors[Math.floor(next() * authors.length)]
+    const author = random.pick(authors)
     const records = boardRecords(author)
-    const id = `shape:${Math.floor(next() * edits)}`
-    const roll = next()
-    if (roll < 0.6) records.set(id, shape(id, { i, pad: 'x'.repeat(Math.floor(next() * 200)) }))
+    const id = `shape:${random.int(edits)}`
+    const roll = random.next()
+    if (roll < 0.6) records.set(id, shape(id, { i, pad: 'x'.repeat(random.int(200)) }))
     else if (roll < 0.8) records.delete(id)
     else {
       const text = author.getText('notes')
-      if (next() < 0.7 || text.length === 0) text.insert(Math.floor(next() * (text.length + 1)), `note ${i} `)
-      else text.delete(Math.floor(next() * text.length), 1)
+      if (random.next() < 0.7 || text.length === 0) text.insert(random.int(text.length + 1), `note ${i} `)
+      else text.delete(random.int(text.length), 1)
     }
     // Authors exchange now and then, so later edits build on (and delete) each other's.
-    if (next() < 0.3) {
-      const other = authors[Math.floor(next() * authors.length)]
+    if (random.next() < 0.3) {
+      const other = random.pick(authors)
       Y.applyUpdate(other, Y.encodeStateAsUpdate(author, Y.encodeStateVector(other)))
     }
   }
