@@ -56,6 +56,20 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     for (const room of rooms.rooms()) room.link?.requestState()
   })
   const connections = new Set<Connection>()
+  /** Resolves the shutdown's wait once the last socket has closed. */
+  let onAllClosed: (() => void) | null = null
+  /** Waits until every socket has closed, or `ms` have passed. */
+  const allClosedWithin = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (connections.size === 0) return resolve()
+      const done = () => {
+        clearTimeout(timer)
+        onAllClosed = null
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      onAllClosed = done
+    })
   const socketsPerIp = new Map<string, number>()
   const allowedOrigins = new Set(config.allowedOrigins)
   const newConnections = new WindowCounter(1_000)
@@ -109,6 +123,7 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
     onSocketClosed: (connection) => {
       connections.delete(connection)
       metrics.sockets.set(connections.size)
+      if (connections.size === 0) onAllClosed?.()
       const left = (socketsPerIp.get(connection.ip) ?? 1) - 1
       if (left > 0) socketsPerIp.set(connection.ip, left)
       else socketsPerIp.delete(connection.ip)
@@ -193,7 +208,7 @@ export function createSyncServer(config: SyncServerConfig, store: RoomStore, log
       } catch (error) {
         log.error({ err: error }, 'shutdown flush incomplete')
       }
-      await waitFor(() => connections.size === 0, CLOSE_GRACE_MS)
+      await allClosedWithin(CLOSE_GRACE_MS)
       for (const connection of connections) connection.terminate()
       rooms.destroyAll()
       await pubsub?.close()
@@ -245,7 +260,3 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   ]).finally(() => clearTimeout(timer))
 }
 
-async function waitFor(predicate: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!predicate() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-}
