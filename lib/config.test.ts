@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { APP_VARIABLES, ConfigError, DEFAULT_DATABASE_URL, SYNC_SERVER_VARIABLES, describeVariable, loadAppConfig, loadDatabaseUrl, loadServerConfig } from './config.ts'
+import { APP_VARIABLES, ConfigError, DEFAULT_DATABASE_URL, type Environment, SYNC_SERVER_VARIABLES, describeVariable, loadAppConfig, loadDatabaseUrl, loadServerConfig } from './config.ts'
 
 const SECRET = 'a'.repeat(32)
 
-// Next's types make NODE_ENV a required key of ProcessEnv; these test environments leave it out.
-const env = (vars: Record<string, string>) => vars as NodeJS.ProcessEnv
+// A test's environment: only the variables it names.
+const env = (vars: Record<string, string>): Environment => vars
 
 /** The ConfigError that loading `vars` with `load` throws (fails the test when it does not throw one). */
-function refusal(load: (env: NodeJS.ProcessEnv) => unknown, vars: Record<string, string>): ConfigError {
+function refusal(load: (env: Environment) => unknown, vars: Record<string, string>): ConfigError {
   try {
     load(env({ AUTH_SECRET: SECRET, ...vars }))
   } catch (error) {

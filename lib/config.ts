@@ -225,6 +225,9 @@ export interface AppConfig {
   insecureCookies: boolean
 }
 
+/** Variables by name, as in process.env (tests pass their own). */
+export type Environment = Readonly<Record<string, string | undefined>>
+
 /** One variable with a bad value, and what is wrong with it. */
 export interface ConfigProblem {
   variable: string
@@ -248,7 +251,7 @@ const syncServerSchema = variables.pick(maskOf(SYNC_SERVER_VARIABLES))
 const appSchema = variables.pick(maskOf(APP_VARIABLES))
 
 /** Parses `env` with one view of the schema, an empty value counting as unset; throws ConfigError on any bad value. */
-function parseVariables<Schema extends z.ZodObject>(schema: Schema, env: NodeJS.ProcessEnv): z.output<Schema> {
+function parseVariables<Schema extends z.ZodObject>(schema: Schema, env: Environment): z.output<Schema> {
   const values = Object.fromEntries(Object.keys(schema.shape).map((name) => [name, env[name] === '' ? undefined : env[name]]))
   const parsed = schema.safeParse(values)
   if (!parsed.success) {
@@ -258,7 +261,7 @@ function parseVariables<Schema extends z.ZodObject>(schema: Schema, env: NodeJS.
 }
 
 /** Reads and validates the sync server's configuration once; a bad value names its variable. */
-export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function loadServerConfig(env: Environment = process.env): ServerConfig {
   const c = parseVariables(syncServerSchema, env)
   if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE)) {
     const missing = c.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'
@@ -301,12 +304,12 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
 }
 
 /** Reads and validates DATABASE_URL alone (npm run setup, npm run db:migrate). */
-export function loadDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+export function loadDatabaseUrl(env: Environment = process.env): string {
   return parseVariables(variables.pick({ DATABASE_URL: true }), env).DATABASE_URL
 }
 
 /** Reads and validates the app's configuration; a bad value names its variable (see instrumentation.ts). */
-export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadAppConfig(env: Environment = process.env): AppConfig {
   const c = parseVariables(appSchema, env)
   return {
     port: c.PORT,

@@ -13,6 +13,7 @@ import { WebsocketProvider } from 'y-websocket'
 import { createAuthSocketClass, type SocketConstructor } from '../../lib/client/authSocket.ts'
 import { EMPTY_STATE_VECTOR, SyncStep, decodeFrame, encodeSyncStep1 } from '../../lib/wire.ts'
 import { BOARD_RECORDS_MAP, type ServerControlMessage, type PresenceMessage, type Scope } from '../../lib/protocol.ts'
+import { loadServerConfig } from '../../lib/config.ts'
 import { signRoomToken } from '../../lib/token.ts'
 import { createDatabase, providerOf, type Database } from '../../lib/db/client.ts'
 import { migrateDatabase } from '../../lib/db/migrate.ts'
@@ -104,34 +105,24 @@ export async function makeDatabaseUnavailable(databaseUrl: string): Promise<() =
 const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 
 export function testConfig(overrides: Partial<SyncServerConfig> = {}): SyncServerConfig {
+  // The production defaults (lib/config.ts), with what tests need instead: ephemeral ports, short
+  // intervals, and limits high enough that only the tests of the limits meet them.
+  const { databaseUrl: _databaseUrl, redisUrl: _redisUrl, redisPrefix: _redisPrefix, tls: _tls, logLevel: _logLevel, ...defaults } = loadServerConfig({ AUTH_SECRET: TEST_SECRET })
   return {
-    host: '127.0.0.1',
+    ...defaults,
     port: 0,
-    authSecret: TEST_SECRET,
+    metricsPort: 0,
     allowedOrigins: [TEST_ORIGIN],
-    heartbeatMs: 30_000,
     authTimeoutMs: 2_000,
     persistIntervalMs: 50,
+    awarenessFlushMs: 10,
     maxMessageBytes: 1024 * 1024,
     maxSocketsPerIp: 200,
-    authQueueMaxMessages: 32,
-    authQueueMaxBytes: 256 * 1024,
-    authFrameMaxBytes: 16 * 1024,
-    compactAfterUpdates: 500,
-    awarenessFlushMs: 10,
     rateMessagesPerSec: 100_000,
     rateBytesPerSec: 100 * 1024 * 1024,
     connectionsPerSecPerIp: 100_000,
     authFailuresPerMinPerIp: 100_000,
-    trustProxyHops: 0,
     maxPeersPerRoom: 1_000,
-    maxDocBytes: 64 * 1024 * 1024,
-    maxBufferedBytes: 64 * 1024 * 1024,
-    awarenessMaxBytes: 16 * 1024,
-    awarenessMaxClients: 8,
-    shutdownTimeoutMs: 5_000,
-    metricsHost: '127.0.0.1',
-    metricsPort: 0,
     ...overrides,
   }
 }
