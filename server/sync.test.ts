@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { EMPTY_STATE_VECTOR, SyncStep, decodeFrame, encodeQueryAwareness, encodeSyncStep1, encodeSyncUpdate, readAwarenessEntries } from '../lib/wire.ts'
 import { createDatabase, providerOf } from '../lib/db/client.ts'
-import { PrismaRoomStore } from './storage/persistence.ts'
+import { PrismaRoomStore } from './storage/prismaRoomStore.ts'
 import { SYNC_PART_BYTES } from './yjs/syncParts.ts'
 import { startTestServer } from './testing/fixture.ts'
 import {

@@ -37,7 +37,7 @@ export function describePrismaAdapterCanaries(adapterName: string, createUrl: Cr
       await remove()
     })
 
-    it(`${adapterName} binds a Buffer as bytes, a Date as the DateTime Prisma reads back and a string as text, given hand-built argTypes bytes, datetime and string (client.ts: insertRows; persistence.ts: the update log's writes)`, async () => {
+    it(`${adapterName} binds a Buffer as bytes, a Date as the DateTime Prisma reads back and a string as text, given hand-built argTypes bytes, datetime and string (client.ts: insertRows; prismaRoomStore.ts: the update log's writes)`, async () => {
       const createdAt = new Date('2026-01-02T03:04:05.678Z')
       const first = Buffer.from([0, 1, 2, 255, 0])
       const second = Buffer.alloc(70_000, 7)

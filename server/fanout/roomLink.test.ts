@@ -11,7 +11,8 @@ import type { CloseReason, PresenceMessage } from '../../lib/protocol.ts'
 import { SyncStep, decodeFrame, encodeAwarenessFrame, encodeSyncStep1, encodeSyncUpdate } from '../../lib/wire.ts'
 import { decodeFanoutMessage, type FanoutMessage } from './pubSub.ts'
 import { MemoryBroker, type MemoryPubSub } from './memoryPubSub.ts'
-import { MemoryRoomStore, type RoomStore } from '../storage/persistence.ts'
+import { MemoryRoomStore } from '../storage/memoryRoomStore.ts'
+import type { SyncStorage } from '../storage/roomStore.ts'
 import { createLogger } from '../log.ts'
 import { createMetrics } from '../http/metrics.ts'
 import { Room, type RoomPeer } from '../room/room.ts'
@@ -95,7 +96,7 @@ class Instance {
     const pubsub = cluster.broker.connect(id)
     let instance: Instance | null = null
     const db = cluster.db
-    const store: RoomStore = {
+    const store: SyncStorage = {
       load: db.load.bind(db),
       roomIdForViewId: db.roomIdForViewId.bind(db),
       compact: db.compact.bind(db),

@@ -10,7 +10,7 @@ import { createMetrics, type Metrics } from './metrics.ts'
 import { WindowCounter } from '../../lib/windowCounter.ts'
 import { clientAddress, rateLimitKey } from '../../lib/clientAddress.ts'
 import type { PubSub } from '../fanout/pubSub.ts'
-import type { RoomStore } from '../storage/persistence.ts'
+import type { SyncStorage } from '../storage/roomStore.ts'
 import type { Logger } from '../log.ts'
 
 /** The configuration the sync server runs on: all of it but what server/index.ts uses to build its store, fan-out, TLS and logger. */
@@ -47,7 +47,7 @@ export interface SyncServerExtras {
   pubsub?: PubSub
 }
 
-export function createSyncServer(config: SyncServerConfig, store: RoomStore, log: Logger, { tls, pubsub }: SyncServerExtras = {}): SyncServer {
+export function createSyncServer(config: SyncServerConfig, store: SyncStorage, log: Logger, { tls, pubsub }: SyncServerExtras = {}): SyncServer {
   const metrics = createMetrics()
   // Rooms and connections take their settings from the config by name, not field by field.
   const rooms = new RoomRegistry({ ...config, store, metrics, log, pubsub: pubsub ?? null })

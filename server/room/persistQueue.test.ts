@@ -3,7 +3,8 @@ import * as Y from 'yjs'
 import type { Scope } from '../../lib/protocol.ts'
 import { createMetrics } from '../http/metrics.ts'
 import { createLogger } from '../log.ts'
-import { MemoryRoomStore, type LiveDocument, type RoomStore } from '../storage/persistence.ts'
+import { MemoryRoomStore } from '../storage/memoryRoomStore.ts'
+import type { LiveDocument, SyncStorage } from '../storage/roomStore.ts'
 import { boardRecords, shape } from '../testing/support.ts'
 import type { RoomPeer } from './peer.ts'
 import { PersistQueue, type StoredConfirmation } from './persistQueue.ts'
@@ -25,7 +26,7 @@ function scriptedStore() {
   const attempts: Uint8Array[][] = []
   let failuresLeft = 0
   let held: Promise<void> | null = null
-  const store: RoomStore = {
+  const store: SyncStorage = {
     load: (id) => inner.load(id),
     roomIdForViewId: (viewId) => inner.roomIdForViewId(viewId),
     compact: (id, options) => inner.compact(id, options),

@@ -3,7 +3,7 @@ import type { SavedMessage } from '../../lib/protocol.ts'
 import type { RoomLink } from '../fanout/roomLink.ts'
 import type { Metrics } from '../http/metrics.ts'
 import type { Logger } from '../log.ts'
-import type { LiveDocument, RoomStore } from '../storage/persistence.ts'
+import type { LiveDocument, RoomStore } from '../storage/roomStore.ts'
 import type { RoomPeer } from './peer.ts'
 
 /** The persistence settings of a room (RoomOptions' fields of the same names). */

@@ -1,4 +1,8 @@
 import { Room, type RoomOptions } from './room.ts'
+import type { RoomStore, ViewLinks } from '../storage/roomStore.ts'
+
+/** The registry's settings: a room's, with a store that also finds the room of a view link. */
+export type RegistryOptions = Omit<RoomOptions, 'onIdle' | 'onBroken' | 'store'> & { store: RoomStore & ViewLinks }
 
 /**
  * The rooms in memory. A room is loaded once however many clients arrive together,
@@ -11,7 +15,7 @@ export class RoomRegistry {
   /** Set at shutdown: evictions still flush, but start no compaction. */
   private closing = false
 
-  constructor(private readonly options: Omit<RoomOptions, 'onIdle' | 'onBroken'>) {}
+  constructor(private readonly options: RegistryOptions) {}
 
   get size(): number {
     return this.loaded.size

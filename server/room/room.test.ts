@@ -3,7 +3,8 @@ import * as Y from 'yjs'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { BOARD_RECORDS_MAP, Close, MessageType, type CloseReason, type Scope } from '../../lib/protocol.ts'
 import { decodeFrame, EMPTY_STATE_VECTOR, encodeAwarenessFrame, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, SyncStep } from '../../lib/wire.ts'
-import { MemoryRoomStore, type RoomStore } from '../storage/persistence.ts'
+import { MemoryRoomStore } from '../storage/memoryRoomStore.ts'
+import type { RoomStore, SyncStorage } from '../storage/roomStore.ts'
 import { createLogger } from '../log.ts'
 import { createMetrics } from '../http/metrics.ts'
 import { Room, type RoomPeer } from './room.ts'
@@ -89,7 +90,7 @@ describe('room (in-memory store)', () => {
   it('keeps updates queued while the store fails and writes them once it recovers', async () => {
     const store = new MemoryRoomStore()
     let failing = true
-    const flaky: RoomStore = {
+    const flaky: SyncStorage = {
       ...store,
       load: (id) => store.load(id),
       roomIdForViewId: (viewId) => store.roomIdForViewId(viewId),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { decodeFrame, EMPTY_STATE_VECTOR, MalformedFrameError, SyncStep } from '../../lib/wire.ts'
-import type { StoredRoom } from '../storage/persistence.ts'
+import type { StoredRoom } from '../storage/roomStore.ts'
 import { boardRecords, shape } from '../testing/support.ts'
 import { DocumentTooLargeError, RoomUnavailableError } from './errors.ts'
 import type { RoomPeer } from './peer.ts'

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createDatabase, driverAdapterOf, providerOf, type Database } from '../../lib/db/client.ts'
 import { EMPTY_UPDATE, encodeAwarenessFrame, encodeSyncUpdate, writeAwarenessEntries } from '../../lib/wire.ts'
-import { PrismaRoomStore, type RoomStore } from './persistence.ts'
+import { PrismaRoomStore } from './prismaRoomStore.ts'
+import type { SyncStorage } from './roomStore.ts'
 import { startTestProcess, startTestServer, useTempDatabase, type TestDatabase } from '../testing/fixture.ts'
 import {
   authedRawClient,
@@ -60,7 +61,7 @@ describe('persistence', () => {
     const db = await createDatabase(database.url)
     const prismaStore = new PrismaRoomStore(db, providerOf(database.url))
     const appends: number[] = []
-    const countingStore: RoomStore = {
+    const countingStore: SyncStorage = {
       load: (id) => prismaStore.load(id),
       roomIdForViewId: (id) => prismaStore.roomIdForViewId(id),
       append: (id, updates) => {
@@ -150,7 +151,7 @@ describe('persistence', () => {
     const db = await createDatabase(database.url)
     const prismaStore = new PrismaRoomStore(db, providerOf(database.url))
     let loads = 0
-    const countingStore: RoomStore = {
+    const countingStore: SyncStorage = {
       load: (id) => {
         loads++
         return prismaStore.load(id)

@@ -7,7 +7,7 @@
  */
 import { onTestFinished } from 'vitest'
 import type { SyncServerConfig } from '../http/syncServer.ts'
-import type { RoomStore } from '../storage/persistence.ts'
+import type { SyncStorage } from '../storage/roomStore.ts'
 import {
   authedRawClient,
   createTempDatabase,
@@ -61,7 +61,7 @@ export interface TestServerOptions {
   /** The database to serve; a fresh temporary one when omitted. */
   database?: TestDatabase
   /** A store to use instead of a PrismaRoomStore over the database. */
-  store?: RoomStore
+  store?: SyncStorage
 }
 
 /** Clients of the server at `url` (one this fixture did not start, such as a cluster's instance). */

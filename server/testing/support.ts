@@ -19,7 +19,8 @@ import { createDatabase, providerOf, type Database } from '../../lib/db/client.t
 import { migrateDatabase } from '../../lib/db/migrate.ts'
 import pg from 'pg'
 import { createSyncServer, type SyncServer, type SyncServerConfig } from '../http/syncServer.ts'
-import { PrismaRoomStore, type RoomStore } from '../storage/persistence.ts'
+import { PrismaRoomStore } from '../storage/prismaRoomStore.ts'
+import type { SyncStorage } from '../storage/roomStore.ts'
 import { createLogger } from '../log.ts'
 import { geoShapeRecord } from '../../lib/shapeRecord.ts'
 import { spawnSyncServer, type SyncServerProcess } from '../tools/cluster.ts'
@@ -134,12 +135,12 @@ export interface TestServer {
   /** Where the server's Prometheus metrics are served (their own loopback port). */
   metricsUrl: string
   db: Database
-  store: RoomStore
+  store: SyncStorage
   stop: () => Promise<void>
 }
 
 /** Starts the sync server in this process on an ephemeral port over `databaseUrl`. */
-export async function startServer(databaseUrl: string, overrides: Partial<SyncServerConfig> = {}, store?: RoomStore): Promise<TestServer> {
+export async function startServer(databaseUrl: string, overrides: Partial<SyncServerConfig> = {}, store?: SyncStorage): Promise<TestServer> {
   const db = await createDatabase(databaseUrl)
   const roomStore = store ?? new PrismaRoomStore(db, providerOf(databaseUrl))
   const server = createSyncServer(testConfig(overrides), roomStore, createLogger('silent'))

@@ -1,7 +1,7 @@
 import * as Y from 'yjs'
 import { BOARD_RECORDS_MAP } from '../../lib/protocol.ts'
 import { geoShapeRecord } from '../../lib/shapeRecord.ts'
-import type { RoomStore } from '../storage/persistence.ts'
+import type { RoomStore } from '../storage/roomStore.ts'
 
 /**
  * Runs the code a room's first load runs (reading the store, decoding, applying and encoding a

@@ -1,18 +1,18 @@
 /**
  * The RoomStore contract: what the room logic (server/room/room.ts) relies on from any store, as one
- * numbered suite that every implementation runs (persistence.contract.test.ts), in the manner of
+ * numbered suite that every implementation runs (roomStore.contract.test.ts), in the manner of
  * tldraw sync-core's storage tests. A store that passes it can stand in for any other.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
-import type { RoomStore } from './persistence.ts'
+import type { SyncStorage } from './roomStore.ts'
 import { boardRecords, shape } from '../testing/support.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
 
 /** A store under test, with the ways into its storage that only the app or earlier versions have. */
 export interface RoomStoreFixture {
-  store: RoomStore
+  store: SyncStorage
   /** Creates a board as the app does (app/_server/boards.ts): the room and its view id. */
   createRoom(roomId: string, viewId: string): Promise<void>
   /** The view id stored for a room, or null when the room does not exist. */
@@ -20,7 +20,7 @@ export interface RoomStoreFixture {
   /** Creates a room as versions before collection left it: a merged snapshot, not collected, covering no log row. */
   createLegacyRoom(roomId: string, snapshot: Uint8Array, schema: SerializedSchemaVersions | null): Promise<void>
   /** Another store on the same storage (another instance, or the next start); the fixture closes it. */
-  openAnother(): Promise<RoomStore>
+  openAnother(): Promise<SyncStorage>
   /** Closes what the fixture opened and removes its storage. */
   dispose(): Promise<void>
 }
@@ -59,7 +59,7 @@ function editor() {
 export function describeRoomStoreContract(name: string, makeFixture: () => Promise<RoomStoreFixture>): void {
   describe(`RoomStore contract: ${name}`, () => {
     let fixture: RoomStoreFixture
-    let store: RoomStore
+    let store: SyncStorage
 
     beforeEach(async () => {
       fixture = await makeFixture()

@@ -1,68 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import * as Y from 'yjs'
 import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils'
 import { driverAdapterOf, insertRows, type Database, type Provider } from '../../lib/db/client.ts'
 import { fromHex, hexColumn, placeholders } from '../../lib/db/blobs.ts'
 import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
+import { collectedState, type CompactOptions, type StoredRoom, type SyncStorage } from './roomStore.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
-
-/** What a room's stored state looks like when it is loaded. */
-export interface StoredRoom {
-  /** Yjs updates (snapshot first, then the log after it) to apply in order. */
-  updates: Uint8Array[]
-  /** Log rows not yet folded into the snapshot. */
-  logLength: number
-  /** The tldraw schema recorded with the snapshot, if any. */
-  schema?: SerializedSchemaVersions | null
-  /**
-   * False when the snapshot was stored before snapshots were garbage-collected (a merge of
-   * every update ever made): the room rewrites it once it is loaded. True without a snapshot.
-   */
-  collected: boolean
-}
-
-/**
- * The room's live document, for a compaction: its state, encoded just now, and the document
- * itself to check that the state holds every stored row.
- */
-export interface LiveDocument {
-  doc: Y.Doc
-  state: Uint8Array
-}
-
-export interface CompactOptions {
-  /**
-   * Encodes the room's live document. When it holds the stored snapshot and every log row (as it
-   * does on a single instance), its state is stored as is; otherwise the state is rebuilt from it
-   * and the stored rows it lacks.
-   */
-  live?: () => LiveDocument
-  /** Rewrite the snapshot even when the log is empty (a snapshot stored before collection). */
-  rewrite?: boolean
-}
-
-/**
- * Where rooms are stored. The room logic only sees this interface, so it is tested
- * against the in-memory store and runs in production on Prisma.
- */
-export interface RoomStore {
-  load(roomId: string): Promise<StoredRoom>
-  /** The room a read-only link id belongs to, or null if no room has that view id. */
-  roomIdForViewId(viewId: string): Promise<string | null>
-  /** Appends updates, in order, to the room's log; resolves once all of them are durable. */
-  append(roomId: string, updates: Uint8Array[]): Promise<void>
-  /**
-   * Replaces the room's snapshot and the log rows it covers, in one transaction, with the
-   * garbage-collected state of the document they make up: its current content, without the
-   * values every overwrite and deletion left behind.
-   */
-  compact(roomId: string, options?: CompactOptions): Promise<void>
-  /** Resolves when the database answers. */
-  ping(): Promise<void>
-  /** Runs the queries of a room load once without touching any room (see server/yjs/warmUp.ts). */
-  warmUp?(): Promise<void>
-  close(): Promise<void>
-}
 
 /** Rows per INSERT statement: three parameters each, well under SQLite's and PostgreSQL's limits. */
 const APPEND_ROWS_PER_STATEMENT = 1000
@@ -108,7 +50,7 @@ interface QueuedAppend {
  * cost one statement and one commit per persist interval instead of a hundred. Updates are not
  * merged before they are written: the compaction folds them into the collected state anyway.
  */
-export class PrismaRoomStore implements RoomStore {
+export class PrismaRoomStore implements SyncStorage {
   private queued: QueuedAppend[] = []
   /**
    * Appends and compactions run one at a time: on SQLite they share one connection, and an
@@ -293,32 +235,6 @@ export class PrismaRoomStore implements RoomStore {
   }
 }
 
-/**
- * The garbage-collected state of the document that `parts` (a snapshot and log rows) make up.
- * The live document's state is used as is when it holds every part; otherwise the parts it lacks
- * are applied on top of it, or, without a live document, all parts to a new document (Yjs
- * collects deleted content as it applies them). Y.mergeUpdates is not used: it keeps every
- * overwritten value.
- */
-export function collectedState(parts: Uint8Array[], live: LiveDocument | null): Uint8Array {
-  let missing = parts
-  if (live) {
-    const snapshot = Y.snapshot(live.doc)
-    missing = parts.filter((part) => !Y.snapshotContainsUpdate(snapshot, part))
-    if (missing.length === 0) return live.state
-    missing.unshift(live.state)
-  }
-  const doc = new Y.Doc({ gc: true })
-  try {
-    Y.transact(doc, () => {
-      for (const part of missing) Y.applyUpdate(doc, part)
-    })
-    return Y.encodeStateAsUpdate(doc)
-  } finally {
-    doc.destroy()
-  }
-}
-
 function toBytes(update: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(update.buffer as ArrayBuffer, update.byteOffset, update.byteLength)
 }
@@ -326,90 +242,4 @@ function toBytes(update: Uint8Array): Uint8Array<ArrayBuffer> {
 /** The same bytes as a Buffer (no copy): what better-sqlite3 binds as a BLOB. */
 function toBuffer(update: Uint8Array): Buffer {
   return Buffer.from(update.buffer, update.byteOffset, update.byteLength)
-}
-
-/** A room as MemoryRoomStore holds it: the rows PrismaRoomStore keeps in Room, RoomSnapshot and RoomUpdate. */
-export interface MemoryRoom {
-  viewId: string
-  snapshot: { data: Uint8Array; lastUpdateId: number; schema: SerializedSchemaVersions | null; collected: boolean } | null
-  /** Log rows with ids from one counter shared by every room, as the database's autoincrement. */
-  log: { id: number; data: Uint8Array }[]
-}
-
-/**
- * Keeps rooms in memory: for tests of the room logic and for tools that need no database. It
- * behaves as PrismaRoomStore does (server/storage/persistence.contract.ts checks both): loading creates
- * the room with a view id of its own, only a created room takes appends, a compaction removes
- * only the log rows it folded in, and stored bytes are copies.
- */
-export class MemoryRoomStore implements RoomStore {
-  private readonly stored = new Map<string, MemoryRoom>()
-  private readonly roomIdsByViewId = new Map<string, string>()
-  private lastUpdateId = 0
-
-  /** What the store holds, for tests to look at. */
-  get rooms(): ReadonlyMap<string, Readonly<MemoryRoom>> {
-    return this.stored
-  }
-
-  /**
-   * Adds a room as the app creates a board (with its view id), or as an earlier version left it
-   * (with a snapshot): for tests that start from a stored board.
-   */
-  createRoom(
-    roomId: string,
-    { viewId = newViewId(), snapshot }: { viewId?: string; snapshot?: { data: Uint8Array; collected: boolean; schema?: SerializedSchemaVersions | null } } = {},
-  ): void {
-    if (this.stored.has(roomId) || this.roomIdsByViewId.has(viewId)) throw new Error(`room ${roomId} or view id ${viewId} exists already`)
-    this.stored.set(roomId, {
-      viewId,
-      snapshot: snapshot ? { data: snapshot.data.slice(), lastUpdateId: this.lastUpdateId, schema: snapshot.schema ?? null, collected: snapshot.collected } : null,
-      log: [],
-    })
-    this.roomIdsByViewId.set(viewId, roomId)
-  }
-
-  async load(roomId: string): Promise<StoredRoom> {
-    if (!this.stored.has(roomId)) this.createRoom(roomId)
-    const { snapshot, log } = this.stored.get(roomId)!
-    const updates = log.map((entry) => entry.data.slice())
-    if (snapshot) updates.unshift(snapshot.data.slice())
-    return { updates, logLength: log.length, schema: snapshot?.schema ?? null, collected: snapshot?.collected ?? true }
-  }
-
-  async roomIdForViewId(viewId: string): Promise<string | null> {
-    return this.roomIdsByViewId.get(viewId) ?? null
-  }
-
-  async append(roomId: string, updates: Uint8Array[]): Promise<void> {
-    if (updates.length === 0) return
-    const room = this.stored.get(roomId)
-    // As the database's foreign key: a room is created by the app or by its first load.
-    if (!room) throw new Error(`room ${roomId} does not exist`)
-    for (const data of updates) room.log.push({ id: ++this.lastUpdateId, data: data.slice() })
-  }
-
-  async compact(roomId: string, { live, rewrite = false }: CompactOptions = {}): Promise<void> {
-    const room = this.stored.get(roomId)
-    if (!room) return
-    const snapshot = room.snapshot
-    // The rows as they are now: an append made while `live` runs is not folded in, and stays.
-    const log = room.log.slice()
-    if (log.length === 0 && !(rewrite && snapshot)) return
-    const parts = log.map((entry) => entry.data)
-    if (snapshot) parts.unshift(snapshot.data)
-    const data = collectedState(parts, live?.() ?? null).slice()
-    const lastUpdateId = log.at(-1)?.id ?? snapshot?.lastUpdateId ?? 0
-    room.snapshot = { data, lastUpdateId, schema: SERVER_SCHEMA, collected: true }
-    room.log = room.log.filter((entry) => entry.id > lastUpdateId)
-  }
-
-  async ping(): Promise<void> {}
-
-  async close(): Promise<void> {}
-}
-
-/** A room's read-only link id, as the app makes one: 128 random bits, base64url. */
-function newViewId(): string {
-  return randomBytes(16).toString('base64url')
 }

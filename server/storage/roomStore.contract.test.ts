@@ -1,6 +1,7 @@
 import { createDatabase, providerOf, type Database } from '../../lib/db/client.ts'
-import { describeRoomStoreContract } from './persistence.contract.ts'
-import { MemoryRoomStore, PrismaRoomStore } from './persistence.ts'
+import { describeRoomStoreContract } from './roomStore.contract.ts'
+import { MemoryRoomStore } from './memoryRoomStore.ts'
+import { PrismaRoomStore } from './prismaRoomStore.ts'
 import { createTempDatabase } from '../testing/support.ts'
 
 describeRoomStoreContract('MemoryRoomStore', async () => {
