@@ -181,7 +181,7 @@ export class Connection implements RoomPeer {
           return
       }
     } catch (error) {
-      this.fail(error)
+      this.end(error)
     }
   }
 
@@ -205,7 +205,7 @@ export class Connection implements RoomPeer {
     try {
       verified = await verifyRoomToken(token, this.context.authSecret, this.roomId)
     } catch (error) {
-      this.fail(error)
+      this.end(error)
       return
     }
     if (this.state === 'closed') return
@@ -259,7 +259,7 @@ export class Connection implements RoomPeer {
         this.receiveLive(frame.data, frame.isBinary)
       }
     } catch (error) {
-      this.fail(error)
+      this.end(error)
     }
   }
 
@@ -278,7 +278,7 @@ export class Connection implements RoomPeer {
       this.close(isJson(data) ? Close.unsupportedText : Close.invalidText)
       return
     }
-    // A bad frame throws a domain error (closeReasons.ts); any other error is the room's own failure, which fail() logs and closes with 1011.
+    // A bad frame throws a domain error (closeReasons.ts); any other error is the room's own failure, which end() logs and closes with 1011.
     ;(this.room as Room).receive(this, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
   }
 
@@ -293,7 +293,7 @@ export class Connection implements RoomPeer {
   }
 
   /** Closes with the code closeReasons.ts maps the error to; an unexpected error is logged, counted and closed with 1011. */
-  private fail(error: unknown): void {
+  end(error: unknown): void {
     const reason = expectedCloseReason(error)
     if (reason) {
       this.close(reason)

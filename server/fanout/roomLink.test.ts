@@ -4,6 +4,7 @@
  * through a MemoryBroker that can take an instance's connection down. The same promises as
  * server/fanout/cluster.test.ts checks with real processes, Redis and PostgreSQL, in milliseconds.
  */
+import { closeReasonFor } from '../connection/closeReasons.ts'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import * as Y from 'yjs'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
@@ -49,7 +50,7 @@ function client(name: string): Client {
     awareness,
     controls,
     closed,
-    close: (reason) => closed.push(reason),
+    end: (error) => closed.push(closeReasonFor(error)),
     send(data) {
       if (typeof data === 'string') {
         controls.push(JSON.parse(data) as { type: string })

@@ -6,14 +6,12 @@ import { RemoteOrigin } from '../fanout/roomLink.ts'
 import { AwarenessRelay, type AwarenessPublisher } from './awarenessRelay.ts'
 import { AwarenessTooLargeError } from './errors.ts'
 import type { RoomPeer } from './peer.ts'
+import { fakePeer } from '../testing/fakePeer.ts'
 
 const FLUSH_MS = 50
 const limits = { awarenessFlushMs: FLUSH_MS, awarenessMaxBytes: 200, awarenessMaxClients: 2 }
 
-function peer(id: string): RoomPeer & { sent: (Uint8Array | string)[] } {
-  const sent: (Uint8Array | string)[] = []
-  return { id, user: { id, name: `name ${id}`, color: '#123456' }, scope: 'edit', bufferedBytes: 0, sent, send: (data) => sent.push(data), close: () => {} }
-}
+const peer = (id: string) => fakePeer(id, { user: { id, name: `name ${id}`, color: '#123456' } })
 
 /** An awareness update announcing `state` for `clientId` at `clock`. */
 const announce = (clientId: number, clock: number, state: unknown) => writeAwarenessEntries([{ clientId, clock, json: JSON.stringify(state) }])

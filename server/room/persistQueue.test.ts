@@ -8,13 +8,11 @@ import type { LiveDocument, SyncStorage } from '../storage/roomStore.ts'
 import { boardRecords, shape } from '../testing/support.ts'
 import type { RoomPeer } from './peer.ts'
 import { PersistQueue, type StoredConfirmation } from './persistQueue.ts'
+import { fakePeer } from '../testing/fakePeer.ts'
 
 const INTERVAL_MS = 100
 
-function peer(id: string, scope: Scope = 'edit'): RoomPeer & { sent: (Uint8Array | string)[] } {
-  const sent: (Uint8Array | string)[] = []
-  return { id, user: { id, name: id, color: '#000000' }, scope, bufferedBytes: 0, sent, send: (data) => sent.push(data), close: () => {} }
-}
+const peer = (id: string, scope: Scope = 'edit') => fakePeer(id, { scope })
 
 /** The `through` of every `saved` frame a peer got, in order. */
 const savedOf = (p: { sent: (Uint8Array | string)[] }) =>

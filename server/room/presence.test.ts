@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { parseServerControl, type PresencePeer, type Scope } from '../../lib/protocol.ts'
-import type { RoomPeer } from './peer.ts'
 import { groupByUser, RoomPresence, type PresenceLink } from './presence.ts'
+import { fakePeer } from '../testing/fakePeer.ts'
 
-function peer(connection: string, user: string, scope: Scope): RoomPeer & { sent: (Uint8Array | string)[] } {
-  const sent: (Uint8Array | string)[] = []
-  return { id: connection, user: { id: user, name: `name ${user}`, color: '#000000' }, scope, bufferedBytes: 0, sent, send: (data) => sent.push(data), close: () => {} }
-}
+const peer = (connection: string, user: string, scope: Scope) => fakePeer(connection, { scope, user: { id: user, name: `name ${user}`, color: '#000000' } })
 
 const entry = (id: string, scope: Scope, connections = 1): PresencePeer => ({ id, name: `name ${id}`, color: '#000000', scope, connections })
 

@@ -1,21 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
-import { BOARD_RECORDS_MAP, Close, MessageType, type CloseReason, type Scope } from '../../lib/protocol.ts'
+import { BOARD_RECORDS_MAP, Close, MessageType, type Scope } from '../../lib/protocol.ts'
 import { decodeFrame, EMPTY_STATE_VECTOR, encodeAwarenessFrame, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, SyncStep } from '../../lib/wire.ts'
 import { MemoryRoomStore } from '../storage/memoryRoomStore.ts'
 import type { RoomStore, SyncStorage } from '../storage/roomStore.ts'
 import { createLogger } from '../log.ts'
 import { createMetrics } from '../http/metrics.ts'
-import { Room, type RoomPeer } from './room.ts'
+import { Room } from './room.ts'
 import { ReadOnlyWriteError } from './errors.ts'
 import { boardRecords, shape, waitUntil } from '../testing/support.ts'
+import { fakePeer } from '../testing/fakePeer.ts'
 
-function peer(id: string, scope: Scope = 'edit'): RoomPeer & { sent: (Uint8Array | string)[]; closed: CloseReason[] } {
-  const sent: (Uint8Array | string)[] = []
-  const closed: CloseReason[] = []
-  return { id, user: { id, name: id, color: '#000000' }, scope, bufferedBytes: 0, sent, closed, send: (data) => sent.push(data), close: (reason) => closed.push(reason) }
-}
+const peer = (id: string, scope: Scope = 'edit') => fakePeer(id, { scope })
 
 /** The sync step (0: step 1, 1: step 2, 2: update) of a sent frame, or null for anything else. */
 const syncStepOf = (message: Uint8Array | string) => (message instanceof Uint8Array && message[0] === MessageType.sync ? message[1] : null)

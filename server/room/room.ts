@@ -3,7 +3,6 @@ import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { isSchemaNewer, type PresenceMessage } from '../../lib/protocol.ts'
 import { decodeFrame, encodeSyncUpdate, SyncStep } from '../../lib/wire.ts'
-import { closeReasonFor } from '../connection/closeReasons.ts'
 import type { PubSub } from '../fanout/pubSub.ts'
 import { RemoteOrigin, RoomLink } from '../fanout/roomLink.ts'
 import type { StoredRoom } from '../storage/roomStore.ts'
@@ -99,7 +98,7 @@ export class Room {
   /** Adds a peer and starts the sync: the server's step 1 (see RoomDocument.startSync) and the current awareness states. */
   join(peer: RoomPeer): void {
     if (this.unavailable) {
-      peer.close(closeReasonFor(this.unavailable))
+      peer.end(this.unavailable)
       return
     }
     this.peers.add(peer)
@@ -214,8 +213,7 @@ export class Room {
     this.unavailable = error
     this.options.log.error({ room: this.id, err: error.cause }, 'stored document unreadable')
     this.options.onBroken(this)
-    const reason = closeReasonFor(error)
-    for (const peer of Array.from(this.peers)) peer.close(reason)
+    for (const peer of Array.from(this.peers)) peer.end(error)
   }
 
   /** Releases the doc, awareness and timers. Only for a room with no peers and nothing pending. */

@@ -6,11 +6,9 @@ import { boardRecords, shape } from '../testing/support.ts'
 import { DocumentTooLargeError, RoomUnavailableError } from './errors.ts'
 import type { RoomPeer } from './peer.ts'
 import { RoomDocument, type ChangeOrigin, type DocumentListener } from './roomDocument.ts'
+import { fakePeer } from '../testing/fakePeer.ts'
 
-function peer(id: string): RoomPeer & { sent: (Uint8Array | string)[] } {
-  const sent: (Uint8Array | string)[] = []
-  return { id, user: { id, name: id, color: '#000000' }, scope: 'edit', bufferedBytes: 0, sent, send: (data) => sent.push(data), close: () => {} }
-}
+const peer = (id: string) => fakePeer(id)
 
 /** A document with the given shapes, encoded. */
 function docWith(...keys: string[]): Uint8Array {
