@@ -81,6 +81,14 @@ const variables = z.object({
   MAX_BUFFERED_BYTES: wholeNumber(64 * 1024 * 1024, 1024).describe('a socket whose unsent data passes this is dropped'),
   AWARENESS_MAX_BYTES: wholeNumber(16 * 1024, 64).describe('largest awareness state of one client'),
   AWARENESS_MAX_CLIENTS: wholeNumber(8, 1).describe('awareness client ids one socket may announce'),
+  VERSION_IDLE_MS: wholeNumber(120_000, 10).describe('an automatic version is saved once a room has been quiet this long after edits'),
+  VERSION_EVERY_MS: wholeNumber(600_000, 10).describe('during continuous editing, an automatic version at least this often'),
+  VERSION_RETENTION_DAYS: wholeNumber(30, 1).describe('every version is kept this long, then one per day (named versions until deleted)'),
+  SYNC_INTERNAL_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional()
+    .describe("the sync server's HTTP address as the app reaches it (version history: saving and restoring); unset: http://127.0.0.1:SYNC_PORT"),
   SHUTDOWN_TIMEOUT_MS: wholeNumber(5_000, 100).describe('how long a graceful stop waits for the final flush'),
   METRICS_HOST: z.string().default('127.0.0.1').describe('interface of the Prometheus /metrics endpoint'),
   METRICS_PORT: port(9464).describe('port of /metrics (0: a free one)'),
@@ -125,6 +133,9 @@ export const SYNC_SERVER_VARIABLES = [
   'AWARENESS_MAX_BYTES',
   'AWARENESS_MAX_CLIENTS',
   'SHUTDOWN_TIMEOUT_MS',
+  'VERSION_IDLE_MS',
+  'VERSION_EVERY_MS',
+  'VERSION_RETENTION_DAYS',
   'METRICS_HOST',
   'METRICS_PORT',
   'REDIS_URL',
@@ -141,6 +152,7 @@ export const APP_VARIABLES = [
   'PORT',
   'SYNC_PORT',
   'SYNC_PUBLIC_URL',
+  'SYNC_INTERNAL_URL',
   'TRUST_PROXY_HOPS',
   'TOKEN_REQUESTS_PER_MIN',
   'UPLOADS_PER_MIN',
@@ -197,6 +209,11 @@ export interface ServerConfig {
   /** Most awareness client ids one socket may announce. */
   awarenessMaxClients: number
   shutdownTimeoutMs: number
+  /** Automatic versions: after this long without edits, and at least this often while edits go on. */
+  versionIdleMs: number
+  versionEveryMs: number
+  /** Versions older than this are thinned to one per day (named ones are kept). */
+  versionRetentionDays: number
   /** Prometheus /metrics is served here only, not on the public port; port 0 picks a free one. */
   metricsHost: string
   metricsPort: number
@@ -217,6 +234,8 @@ export interface AppConfig {
   /** SYNC_PUBLIC_URL without trailing slashes; null: the page's host on syncPort. */
   syncPublicUrl: string | null
   syncPort: number
+  /** The sync server's HTTP address as the app reaches it (no trailing slash). */
+  syncInternalUrl: string
   /** Requests per minute per client for each limited endpoint. */
   rateLimits: { token: number; upload: number; board: number }
   /** As for the sync server: proxies in front of the app that append to X-Forwarded-For. */
@@ -294,6 +313,9 @@ export function loadServerConfig(env: Environment = process.env): ServerConfig {
     awarenessMaxBytes: c.AWARENESS_MAX_BYTES,
     awarenessMaxClients: c.AWARENESS_MAX_CLIENTS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    versionIdleMs: c.VERSION_IDLE_MS,
+    versionEveryMs: c.VERSION_EVERY_MS,
+    versionRetentionDays: c.VERSION_RETENTION_DAYS,
     metricsHost: c.METRICS_HOST,
     metricsPort: c.METRICS_PORT,
     redisUrl: c.REDIS_URL ?? null,
@@ -317,6 +339,7 @@ export function loadAppConfig(env: Environment = process.env): AppConfig {
     databaseUrl: c.DATABASE_URL,
     syncPublicUrl: c.SYNC_PUBLIC_URL ?? null,
     syncPort: c.SYNC_PORT,
+    syncInternalUrl: c.SYNC_INTERNAL_URL ?? `http://127.0.0.1:${c.SYNC_PORT}`,
     rateLimits: { token: c.TOKEN_REQUESTS_PER_MIN, upload: c.UPLOADS_PER_MIN, board: c.BOARDS_PER_MIN },
     trustProxyHops: c.TRUST_PROXY_HOPS,
     insecureCookies: c.INSECURE_COOKIES,

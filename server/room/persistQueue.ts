@@ -5,6 +5,7 @@ import type { Metrics } from '../http/metrics.ts'
 import type { Logger } from '../log.ts'
 import type { LiveDocument, RoomStore } from '../storage/roomStore.ts'
 import type { RoomPeer } from './peer.ts'
+import { ServerOrigin } from './roomDocument.ts'
 
 /** The persistence settings of a room (RoomOptions' fields of the same names). */
 export interface PersistOptions extends Pick<ServerConfig, 'persistIntervalMs' | 'compactAfterUpdates'> {
@@ -70,10 +71,10 @@ export class PersistQueue {
     return count
   }
 
-  /** Queues a change one of this instance's peers made, for the next batch. */
-  add(update: Uint8Array, origin: RoomPeer): void {
+  /** Queues a change made on this instance (by one of its peers, or by the server itself), for the next batch. */
+  add(update: Uint8Array, origin: RoomPeer | ServerOrigin): void {
     this.pending.push(update)
-    if (this.peers.has(origin)) this.pendingPeers.set(origin, this.updateCounts.get(origin) ?? 0)
+    if (!(origin instanceof ServerOrigin) && this.peers.has(origin)) this.pendingPeers.set(origin, this.updateCounts.get(origin) ?? 0)
     this.scheduleFlush()
   }
 

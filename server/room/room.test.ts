@@ -8,6 +8,8 @@ import type { RoomStore, SyncStorage } from '../storage/roomStore.ts'
 import { createLogger } from '../log.ts'
 import { createMetrics } from '../http/metrics.ts'
 import { Room } from './room.ts'
+import { ServerOrigin } from './roomDocument.ts'
+import { InvalidUpdateError } from './validation.ts'
 import { ReadOnlyWriteError } from './errors.ts'
 import { boardRecords, shape, waitUntil } from '../testing/support.ts'
 import { fakePeer } from '../testing/fakePeer.ts'
@@ -70,6 +72,28 @@ describe('room (in-memory store)', () => {
     expect(store.rooms.get('r')!.snapshot).not.toBeNull()
     const reloaded = await loadRoom(store)
     expect(reloaded.doc.getMap(BOARD_RECORDS_MAP).toJSON()).toEqual(room.doc.getMap(BOARD_RECORDS_MAP).toJSON())
+    room.destroy()
+    reloaded.destroy()
+  })
+
+  it("applies the server's own edit as a peer's: checked, relayed to every peer, stored", async () => {
+    const store = new MemoryRoomStore()
+    const room = await loadRoom(store)
+    const [a, b] = [peer('a'), peer('b')]
+    for (const p of [a, b]) room.join(p)
+    const before = [a, b].map((p) => p.sent.length)
+    room.applyServerEdit(editOf('shape:restored'), new ServerOrigin('restore'))
+    for (const [i, p] of [a, b].entries()) {
+      const relayed = p.sent.slice(before[i]).filter((m): m is Uint8Array => m instanceof Uint8Array)
+      expect(relayed.map((m) => decodeFrame(m))).toEqual([expect.objectContaining({ type: 'sync', step: SyncStep.update })])
+    }
+    await room.flushPendingUpdates()
+    const reloaded = await loadRoom(store)
+    expect(reloaded.doc.getMap(BOARD_RECORDS_MAP).has('shape:restored')).toBe(true)
+    const invalid = new Y.Doc()
+    invalid.getMap(BOARD_RECORDS_MAP).set('shape:bad', { id: 'shape:bad', typeName: 'shape', type: 'geo' })
+    expect(() => room.applyServerEdit(Y.encodeStateAsUpdate(invalid), new ServerOrigin('restore'))).toThrow(InvalidUpdateError)
+    expect(room.doc.getMap(BOARD_RECORDS_MAP).has('shape:bad')).toBe(false)
     room.destroy()
     reloaded.destroy()
   })

@@ -11,7 +11,7 @@ import { ReadOnlyWriteError, type RoomUnavailableError } from './errors.ts'
 import type { RoomPeer } from './peer.ts'
 import { PersistQueue, type PersistOptions } from './persistQueue.ts'
 import { RoomPresence } from './presence.ts'
-import { RoomDocument, type ChangeOrigin } from './roomDocument.ts'
+import { RoomDocument, type ChangeOrigin, type ServerOrigin } from './roomDocument.ts'
 import { SERVER_SCHEMA } from './validation.ts'
 
 export type { RoomPeer } from './peer.ts'
@@ -149,6 +149,15 @@ export class Room {
     if (step === SyncStep.update) this.document.applyAsReceived(read, peer)
     else this.document.applyChanges(read, peer)
     this.writes.acknowledge(peer, count)
+  }
+
+  /**
+   * Applies an edit the server makes itself (a restore): read and checked exactly as a peer's edit
+   * is (validation, MAX_DOC_BYTES), then relayed to every peer, published to the other instances
+   * and stored. Throws the same domain errors as a peer's edit.
+   */
+  applyServerEdit(update: Uint8Array, origin: ServerOrigin): void {
+    this.document.applyAsReceived(this.document.readEdit(update, this.options.maxDocBytes), origin)
   }
 
   /** Applies an update another instance relayed (see RoomLink): relayed to this instance's peers, stored there. */

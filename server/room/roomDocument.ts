@@ -11,8 +11,13 @@ import { DocumentTooLargeError, RoomUnavailableError } from './errors.ts'
 import type { RoomPeer } from './peer.ts'
 import { validateUpdate } from './validation.ts'
 
-/** Who made a change: one of this instance's peers, or another instance (see RoomLink). */
-export type ChangeOrigin = RoomPeer | RemoteOrigin
+/** An edit the server makes itself (a restore of a version), named for the logs. */
+export class ServerOrigin {
+  constructor(readonly reason: string) {}
+}
+
+/** Who made a change: one of this instance's peers, another instance (see RoomLink), or the server itself. */
+export type ChangeOrigin = RoomPeer | RemoteOrigin | ServerOrigin
 
 /** What the room does with the document's events. */
 export interface DocumentListener {
@@ -178,19 +183,19 @@ export class RoomDocument {
    * listener, so Yjs does not encode the change again: the bytes the peer sent (checked by
    * readEdit) are what every other peer and the store get.
    */
-  applyAsReceived(read: ReadUpdate, peer: RoomPeer): void {
+  applyAsReceived(read: ReadUpdate, origin: RoomPeer | ServerOrigin): void {
     let applied: Y.Transaction | null = null
     this.size?.applyingRead(read, () =>
       Y.transact(
         this.ydoc,
         (transaction) => {
           applied = transaction
-          applyReadUpdate(this.ydoc, read, peer)
+          applyReadUpdate(this.ydoc, read, origin)
         },
-        peer,
+        origin,
       ),
     )
-    if (applied && changedDocument(applied, this.ydoc)) this.changed(read.bytes, peer)
+    if (applied && changedDocument(applied, this.ydoc)) this.changed(read.bytes, origin)
   }
 
   /**
