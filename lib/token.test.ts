@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { RoomTokenError, signRoomToken, verifyRoomToken } from './token.ts'
+import { SignJWT } from 'jose'
+import { RoomTokenError, signInternalToken, signRoomToken, verifyInternalToken, verifyRoomToken } from './token.ts'
 
 const SECRET = 'unit-secret-0123456789abcdef012345'
 
@@ -40,5 +41,40 @@ describe('room tokens', () => {
   it('rejects a bad colour instead of passing it on to other clients', async () => {
     const token = await signRoomToken({ sub: 'u1', name: 'Ada', color: 'red;background:url(x)', room: 'r1', scope: 'edit' }, SECRET)
     expect(await failureOf(verifyRoomToken(token, SECRET, 'r1'))).toBe('invalid')
+  })
+})
+
+describe('internal tokens', () => {
+  it('are accepted for their room and action only', async () => {
+    const token = await signInternalToken(SECRET, 'r1', 'restore')
+    expect(await verifyInternalToken(token, SECRET, 'r1', 'restore')).toBe(true)
+    expect(await verifyInternalToken(token, SECRET, 'r2', 'restore')).toBe(false)
+    expect(await verifyInternalToken(token, SECRET, 'r1', 'save-version')).toBe(false)
+    expect(await verifyInternalToken(token, `${SECRET}x`, 'r1', 'restore')).toBe(false)
+    expect(await verifyInternalToken(`${token}x`, SECRET, 'r1', 'restore')).toBe(false)
+  })
+
+  it('expire', async () => {
+    const expired = await new SignJWT({ room: 'r1', action: 'restore' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setAudience('sync-internal')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
+      .sign(new TextEncoder().encode(SECRET))
+    expect(await verifyInternalToken(expired, SECRET, 'r1', 'restore')).toBe(false)
+  })
+
+  it('never pass for a room token, and a room token never passes for one', async () => {
+    const internal = await signInternalToken(SECRET, 'r1', 'restore')
+    expect(await failureOf(verifyRoomToken(internal, SECRET, 'r1'))).toBe('invalid')
+    const room = await signRoomToken({ sub: 'u1', name: 'Ada', room: 'r1', scope: 'edit' }, SECRET)
+    expect(await verifyInternalToken(room, SECRET, 'r1', 'restore')).toBe(false)
+    // Even a room-shaped token that carries the internal audience is refused as a room token.
+    const withAudience = await new SignJWT({ name: 'Ada', room: 'r1', scope: 'edit', action: 'restore' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u1')
+      .setAudience('sync-internal')
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 60)
+      .sign(new TextEncoder().encode(SECRET))
+    expect(await failureOf(verifyRoomToken(withAudience, SECRET, 'r1'))).toBe('invalid')
   })
 })

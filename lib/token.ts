@@ -64,6 +64,8 @@ export async function verifyRoomToken(token: string, secret: string, room: strin
     throw new RoomTokenError(error instanceof errors.JWTExpired ? 'expired' : 'invalid')
   }
   const { sub, name, color, scope, exp } = payload
+  // A token with an audience is for something else (an internal call), never a room.
+  if (payload.aud !== undefined) throw new RoomTokenError('invalid')
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128) throw new RoomTokenError('invalid')
   if (typeof name !== 'string' || typeof payload.room !== 'string' || typeof exp !== 'number') throw new RoomTokenError('invalid')
   if (scope !== 'edit' && scope !== 'view') throw new RoomTokenError('invalid')
@@ -74,5 +76,33 @@ export async function verifyRoomToken(token: string, secret: string, room: strin
     room,
     scope,
     expiresAt: exp * 1000,
+  }
+}
+
+/** What the app may ask the sync server to do for a room (its internal endpoints, docs/versions.md). */
+export type InternalAction = 'save-version' | 'restore'
+
+/** The audience of internal-call tokens: a room token has none, so neither passes for the other. */
+const INTERNAL_AUDIENCE = 'sync-internal'
+/** Internal tokens are signed for one call, just before it is made. */
+const INTERNAL_TOKEN_TTL_SECONDS = 60
+
+/** Signs a token for one call from the app to the sync server's internal endpoints: this room, this action, 60 s. */
+export async function signInternalToken(secret: string, roomId: string, action: InternalAction): Promise<string> {
+  return new SignJWT({ room: roomId, action })
+    .setProtectedHeader({ alg: ALGORITHM })
+    .setAudience(INTERNAL_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + INTERNAL_TOKEN_TTL_SECONDS)
+    .sign(secretKey(secret))
+}
+
+/** True when `token` is an unexpired internal token for exactly this room and action. */
+export async function verifyInternalToken(token: string, secret: string, roomId: string, action: InternalAction): Promise<boolean> {
+  try {
+    const { payload } = await jwtVerify(token, secretKey(secret), { algorithms: [ALGORITHM], audience: INTERNAL_AUDIENCE, requiredClaims: ['exp'] })
+    return payload.room === roomId && payload.action === action
+  } catch {
+    return false
   }
 }
