@@ -1,0 +1,36 @@
+-- Version history (issue 14): RoomVersion holds each version's compressed, garbage-collected state;
+-- RoomEditor who edited a room and when, for the authors of the next version.
+-- CreateTable
+CREATE TABLE "RoomVersion" (
+    "id" TEXT NOT NULL,
+    "roomId" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "kind" TEXT NOT NULL,
+    "label" TEXT,
+    "authors" TEXT NOT NULL,
+    "shapeCount" INTEGER NOT NULL,
+    "stateHash" TEXT NOT NULL,
+    "data" BYTEA NOT NULL,
+
+    CONSTRAINT "RoomVersion_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "RoomEditor" (
+    "roomId" TEXT NOT NULL,
+    "userId" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "lastEditAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "RoomEditor_pkey" PRIMARY KEY ("roomId","userId")
+);
+
+-- CreateIndex
+CREATE INDEX "RoomVersion_roomId_createdAt_idx" ON "RoomVersion"("roomId", "createdAt");
+
+-- AddForeignKey
+ALTER TABLE "RoomVersion" ADD CONSTRAINT "RoomVersion_roomId_fkey" FOREIGN KEY ("roomId") REFERENCES "Room"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "RoomEditor" ADD CONSTRAINT "RoomEditor_roomId_fkey" FOREIGN KEY ("roomId") REFERENCES "Room"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
