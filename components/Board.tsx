@@ -1,7 +1,7 @@
 'use client'
 
 import { getAssetUrls } from '@tldraw/assets/selfHosted'
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { DefaultSharePanel, Tldraw, type Editor, type TLComponents } from 'tldraw'
 import 'tldraw/tldraw.css'
 import { createBoardAssetStore } from '@/lib/client/assetStore.ts'
@@ -9,6 +9,7 @@ import { openBoardSession, type BoardLink, type BoardSession, type GuestIdentity
 import { loadGuestIdentity } from '@/lib/client/guestIdentity.ts'
 import { rememberBoard } from '@/lib/client/recentBoards.ts'
 import BoardPanel from './BoardPanel.tsx'
+import HistoryPanel from './HistoryPanel.tsx'
 import SkippedRecordsNotice from './SkippedRecordsNotice.tsx'
 import type { ShareIds } from './ShareDialog.tsx'
 
@@ -36,6 +37,9 @@ export default function Board({ link, name, shareIds }: BoardProps) {
   const [state, setState] = useState<LoadState>({ status: 'loading' })
   const [identity, setIdentity] = useState<GuestIdentity | null>(null)
   const identityRef = useRef<GuestIdentity | null>(null)
+  const [liveEditor, setLiveEditor] = useState<Editor | null>(null)
+  const [historyOpen, setHistoryOpen] = useState(false)
+  const toggleHistory = useCallback(() => setHistoryOpen((open) => !open), [])
 
   useEffect(() => {
     rememberBoard({ kind: link.kind, id: link.id, name })
@@ -65,6 +69,8 @@ export default function Board({ link, name, shareIds }: BoardProps) {
   }, [link])
 
   const session = state.status === 'ready' ? state.session : null
+  // History is for the edit link only: the view page never knows the room id the API needs.
+  const historyRoomId = session?.scope === 'edit' ? shareIds.roomId : undefined
   const components = useMemo<TLComponents>(
     () => ({
       SharePanel: () =>
@@ -80,13 +86,14 @@ export default function Board({ link, name, shareIds }: BoardProps) {
                 setIdentity(next)
                 session.setIdentity(next)
               }}
+              onToggleHistory={historyRoomId ? toggleHistory : undefined}
             />
             <DefaultSharePanel />
           </div>
         ) : null,
     }),
     // The panel reads the identity from the ref; `identity` re-creates it so the button shows the new name.
-    [session, name, shareIds, identity],
+    [session, name, shareIds, identity, historyRoomId, toggleHistory],
   )
 
   if (state.status === 'error') {
@@ -108,8 +115,12 @@ export default function Board({ link, name, shareIds }: BoardProps) {
         components={components}
         onMount={(editor) => {
           window.editor = editor
+          setLiveEditor(editor)
         }}
       />
+      {historyOpen && historyRoomId && liveEditor && (
+        <HistoryPanel roomId={historyRoomId} live={liveEditor} personName={identity?.name ?? ''} onClose={() => setHistoryOpen(false)} />
+      )}
       <SkippedRecordsNotice session={session} />
     </div>
   )

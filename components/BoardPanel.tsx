@@ -11,6 +11,8 @@ export interface BoardPanelProps {
   shareIds: ShareIds
   identity: GuestIdentity
   onIdentityChange(identity: GuestIdentity): void
+  /** Opens or closes the History panel; absent on view-only boards, which have no history. */
+  onToggleHistory?(): void
 }
 
 function blurOnEnter(event: KeyboardEvent<HTMLInputElement>) {
@@ -97,8 +99,8 @@ function IdentityEditor({ identity, onChange }: { identity: GuestIdentity; onCha
   )
 }
 
-/** The board's top-right panel: name, connection and save state, people, share, and your identity. */
-export default function BoardPanel({ session, boardName, shareIds, identity, onIdentityChange }: BoardPanelProps) {
+/** The board's top-right panel: name, connection and save state, people, your identity, history (edit link) and share. */
+export default function BoardPanel({ session, boardName, shareIds, identity, onIdentityChange, onToggleHistory }: BoardPanelProps) {
   return (
     <div className="board-panel" data-testid="board-panel">
       <BoardName initialName={boardName} roomId={shareIds.roomId} />
@@ -106,6 +108,11 @@ export default function BoardPanel({ session, boardName, shareIds, identity, onI
       <ConnectionBadge session={session} />
       <PeopleList session={session} />
       <IdentityEditor identity={identity} onChange={onIdentityChange} />
+      {onToggleHistory && (
+        <button className="small-button" type="button" data-testid="history-button" onClick={onToggleHistory}>
+          History
+        </button>
+      )}
       <ShareDialog ids={shareIds} />
     </div>
   )
