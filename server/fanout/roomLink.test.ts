@@ -17,7 +17,7 @@ import type { SyncStorage } from '../storage/roomStore.ts'
 import { createLogger } from '../log.ts'
 import { createMetrics } from '../http/metrics.ts'
 import { Room, type RoomPeer } from '../room/room.ts'
-import { boardRecords, shape, waitUntil } from '../testing/support.ts'
+import { boardRecords, shape, versionMethodsOf, waitUntil } from '../testing/support.ts'
 
 const ROOM = 'r'
 const CHANNEL = `room:${ROOM}`
@@ -98,6 +98,7 @@ class Instance {
     let instance: Instance | null = null
     const db = cluster.db
     const store: SyncStorage = {
+      ...versionMethodsOf(db),
       load: db.load.bind(db),
       roomIdForViewId: db.roomIdForViewId.bind(db),
       compact: db.compact.bind(db),

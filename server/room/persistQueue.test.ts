@@ -5,7 +5,7 @@ import { createMetrics } from '../http/metrics.ts'
 import { createLogger } from '../log.ts'
 import { MemoryRoomStore } from '../storage/memoryRoomStore.ts'
 import type { LiveDocument, SyncStorage } from '../storage/roomStore.ts'
-import { boardRecords, shape } from '../testing/support.ts'
+import { boardRecords, shape, versionMethodsOf } from '../testing/support.ts'
 import type { RoomPeer } from './peer.ts'
 import { PersistQueue, type StoredConfirmation } from './persistQueue.ts'
 import { fakePeer } from '../testing/fakePeer.ts'
@@ -25,6 +25,7 @@ function scriptedStore() {
   let failuresLeft = 0
   let held: Promise<void> | null = null
   const store: SyncStorage = {
+    ...versionMethodsOf(inner),
     load: (id) => inner.load(id),
     roomIdForViewId: (viewId) => inner.roomIdForViewId(viewId),
     compact: (id, options) => inner.compact(id, options),

@@ -11,7 +11,7 @@ import { Room } from './room.ts'
 import { ServerOrigin } from './roomDocument.ts'
 import { InvalidUpdateError } from './validation.ts'
 import { ReadOnlyWriteError } from './errors.ts'
-import { boardRecords, shape, waitUntil } from '../testing/support.ts'
+import { boardRecords, shape, versionMethodsOf, waitUntil } from '../testing/support.ts'
 import { fakePeer } from '../testing/fakePeer.ts'
 
 const peer = (id: string, scope: Scope = 'edit') => fakePeer(id, { scope })
@@ -112,7 +112,7 @@ describe('room (in-memory store)', () => {
     const store = new MemoryRoomStore()
     let failing = true
     const flaky: SyncStorage = {
-      ...store,
+      ...versionMethodsOf(store),
       load: (id) => store.load(id),
       roomIdForViewId: (viewId) => store.roomIdForViewId(viewId),
       compact: (id) => store.compact(id),

@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto'
 import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
+import type { VersionAuthor, VersionSummary } from '../../lib/versions.ts'
+import { recordsOfState, shapeCountOf, stateHashOf } from '../../lib/db/versions.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
-import { collectedState, type CompactOptions, type StoredRoom, type SyncStorage } from './roomStore.ts'
+import {
+  authorsSince,
+  collectedState,
+  versionsToThin,
+  type CompactOptions,
+  type RecordedEditor,
+  type SaveVersionOptions,
+  type StoredRoom,
+  type SyncStorage,
+} from './roomStore.ts'
 
 /** A room as MemoryRoomStore holds it: the rows PrismaRoomStore keeps in Room, RoomSnapshot and RoomUpdate. */
 export interface MemoryRoom {
@@ -9,6 +20,10 @@ export interface MemoryRoom {
   snapshot: { data: Uint8Array; lastUpdateId: number; schema: SerializedSchemaVersions | null; collected: boolean } | null
   /** Log rows with ids from one counter shared by every room, as the database's autoincrement. */
   log: { id: number; data: Uint8Array }[]
+  /** Versions, oldest first (RoomVersion), each with its state uncompressed. */
+  versions: { summary: VersionSummary; createdAt: Date; stateHash: string; state: Uint8Array }[]
+  /** Editors by user id (RoomEditor). */
+  editors: Map<string, RecordedEditor>
 }
 
 /**
@@ -40,6 +55,8 @@ export class MemoryRoomStore implements SyncStorage {
       viewId,
       snapshot: snapshot ? { data: snapshot.data.slice(), lastUpdateId: this.lastUpdateId, schema: snapshot.schema ?? null, collected: snapshot.collected } : null,
       log: [],
+      versions: [],
+      editors: new Map(),
     })
     this.roomIdsByViewId.set(viewId, roomId)
   }
@@ -73,15 +90,74 @@ export class MemoryRoomStore implements SyncStorage {
     if (log.length === 0 && !(rewrite && snapshot)) return
     const parts = log.map((entry) => entry.data)
     if (snapshot) parts.unshift(snapshot.data)
-    const data = collectedState(parts, live?.() ?? null).slice()
-    const lastUpdateId = log.at(-1)?.id ?? snapshot?.lastUpdateId ?? 0
-    room.snapshot = { data, lastUpdateId, schema: SERVER_SCHEMA, collected: true }
-    room.log = room.log.filter((entry) => entry.id > lastUpdateId)
+    fold(room, collectedState(parts, live?.() ?? null), log.at(-1)?.id ?? snapshot?.lastUpdateId ?? 0)
+  }
+
+  async saveVersion(roomId: string, { kind, label, live, skipIfUnchanged, at = new Date() }: SaveVersionOptions): Promise<VersionSummary | null> {
+    const room = this.stored.get(roomId)
+    if (!room) throw new Error(`room ${roomId} does not exist`)
+    const log = room.log.slice()
+    const parts = log.map((entry) => entry.data)
+    if (room.snapshot) parts.unshift(room.snapshot.data)
+    const state = collectedState(parts, live?.() ?? null).slice()
+    if (log.length > 0) fold(room, state, log[log.length - 1].id)
+    const stateHash = stateHashOf(state)
+    const newest = newestVersion(room)
+    if (skipIfUnchanged && newest?.stateHash === stateHash) return null
+    const summary: VersionSummary = {
+      id: randomBytes(16).toString('base64url'),
+      createdAt: at.toISOString(),
+      kind,
+      label,
+      authors: authorsSince(Array.from(room.editors.values()), newest?.createdAt ?? null),
+      shapeCount: shapeCountOf(recordsOfState(state)),
+    }
+    room.versions.push({ summary, createdAt: at, stateHash, state })
+    return structuredClone(summary)
+  }
+
+  async recordEditors(roomId: string, editors: VersionAuthor[], at: Date): Promise<void> {
+    const room = this.stored.get(roomId)
+    if (!room) throw new Error(`room ${roomId} does not exist`)
+    for (const { id, name } of editors) room.editors.set(id, { id, name, lastEditAt: at })
+  }
+
+  async listVersions(roomId: string): Promise<VersionSummary[]> {
+    const versions = this.stored.get(roomId)?.versions ?? []
+    return newestFirst(versions).map((version) => structuredClone(version.summary))
+  }
+
+  async readVersion(roomId: string, versionId: string): Promise<{ version: VersionSummary; state: Uint8Array } | null> {
+    const version = this.stored.get(roomId)?.versions.find((candidate) => candidate.summary.id === versionId)
+    return version ? { version: structuredClone(version.summary), state: version.state.slice() } : null
+  }
+
+  async thinVersions(roomId: string, now: Date, retentionDays: number): Promise<number> {
+    const room = this.stored.get(roomId)
+    if (!room) return 0
+    const deleted = new Set(versionsToThin(room.versions.map((version) => ({ id: version.summary.id, createdAt: version.createdAt, kind: version.summary.kind })), now, retentionDays))
+    room.versions = room.versions.filter((version) => !deleted.has(version.summary.id))
+    return deleted.size
   }
 
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}
+}
+
+/** Stores `state` as the room's collected snapshot covering the log up to `lastUpdateId`, and drops those rows. */
+function fold(room: MemoryRoom, state: Uint8Array, lastUpdateId: number): void {
+  room.snapshot = { data: state.slice(), lastUpdateId, schema: SERVER_SCHEMA, collected: true }
+  room.log = room.log.filter((entry) => entry.id > lastUpdateId)
+}
+
+/** Versions ordered as the database lists them: newest first, ties by id. */
+function newestFirst(versions: MemoryRoom['versions']): MemoryRoom['versions'] {
+  return versions.slice().sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.summary.id < b.summary.id ? 1 : -1))
+}
+
+function newestVersion(room: MemoryRoom): MemoryRoom['versions'][number] | undefined {
+  return newestFirst(room.versions)[0]
 }
 
 /** A room's read-only link id, as the app makes one: 128 random bits, base64url. */

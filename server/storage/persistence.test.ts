@@ -15,6 +15,7 @@ import {
   storedDoc,
   scrapeMetrics,
   tokenFor,
+  versionMethodsOf,
   waitUntil,
 } from '../testing/support.ts'
 
@@ -62,6 +63,7 @@ describe('persistence', () => {
     const prismaStore = new PrismaRoomStore(db, providerOf(database.url))
     const appends: number[] = []
     const countingStore: SyncStorage = {
+      ...versionMethodsOf(prismaStore),
       load: (id) => prismaStore.load(id),
       roomIdForViewId: (id) => prismaStore.roomIdForViewId(id),
       append: (id, updates) => {
@@ -152,6 +154,7 @@ describe('persistence', () => {
     const prismaStore = new PrismaRoomStore(db, providerOf(database.url))
     let loads = 0
     const countingStore: SyncStorage = {
+      ...versionMethodsOf(prismaStore),
       load: (id) => {
         loads++
         return prismaStore.load(id)

@@ -3,7 +3,18 @@ import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils'
 import { driverAdapterOf, insertRows, type Database, type Provider } from '../../lib/db/client.ts'
 import { fromHex, hexColumn, placeholders } from '../../lib/db/blobs.ts'
 import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
-import { collectedState, type CompactOptions, type StoredRoom, type SyncStorage } from './roomStore.ts'
+import type { VersionAuthor, VersionSummary } from '../../lib/versions.ts'
+import {
+  compressState,
+  listVersions,
+  readVersion,
+  recordsOfState,
+  shapeCountOf,
+  stateHashOf,
+  VERSION_SUMMARY_COLUMNS,
+  versionSummaryOf,
+} from '../../lib/db/versions.ts'
+import { authorsSince, collectedState, versionsToThin, type CompactOptions, type SaveVersionOptions, type StoredRoom, type SyncStorage } from './roomStore.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
 
 /** Rows per INSERT statement: three parameters each, well under SQLite's and PostgreSQL's limits. */
@@ -209,17 +220,100 @@ export class PrismaRoomStore implements SyncStorage {
       if (log.length === 0 && !(rewrite && snapshot)) return
       const parts = log.map((entry) => entry.data)
       if (snapshot) parts.unshift(snapshot.data)
-      const data = toBytes(collectedState(parts, live?.() ?? null))
-      const lastUpdateId = log.length > 0 ? log[log.length - 1].id : (snapshot?.lastUpdateId ?? 0)
-      // The tldraw schema the document was last written with, so an older server will not misread it.
-      const schemaVersion = JSON.stringify(SERVER_SCHEMA)
-      await tx.roomSnapshot.upsert({
-        where: { roomId },
-        create: { roomId, data, lastUpdateId, schemaVersion, collected: true },
-        update: { data, lastUpdateId, schemaVersion, collected: true },
-      })
-      await tx.roomUpdate.deleteMany({ where: { roomId, id: { lte: lastUpdateId } } })
+      await this.writeSnapshot(tx, roomId, collectedState(parts, live?.() ?? null), log.length > 0 ? log[log.length - 1].id : (snapshot?.lastUpdateId ?? 0))
     }, COMPACT_TRANSACTION_OPTIONS)
+  }
+
+  /** Stores `state` as the room's collected snapshot, covering the log up to `lastUpdateId`, and deletes those rows. */
+  private async writeSnapshot(tx: Transaction, roomId: string, state: Uint8Array, lastUpdateId: number): Promise<void> {
+    const data = toBytes(state)
+    // The tldraw schema the document was last written with, so an older server will not misread it.
+    const schemaVersion = JSON.stringify(SERVER_SCHEMA)
+    await tx.roomSnapshot.upsert({
+      where: { roomId },
+      create: { roomId, data, lastUpdateId, schemaVersion, collected: true },
+      update: { data, lastUpdateId, schemaVersion, collected: true },
+    })
+    await tx.roomUpdate.deleteMany({ where: { roomId, id: { lte: lastUpdateId } } })
+  }
+
+  saveVersion(roomId: string, options: SaveVersionOptions): Promise<VersionSummary | null> {
+    return this.exclusive(() => this.saveVersionNow(roomId, options))
+  }
+
+  private saveVersionNow(roomId: string, { kind, label, live, skipIfUnchanged, at = new Date() }: SaveVersionOptions): Promise<VersionSummary | null> {
+    return this.db.$transaction(async (tx) => {
+      if (this.provider === 'postgresql') {
+        // The lock compaction takes, waited for: an instance saving the same room after another
+        // has committed then finds that version (same state) and writes none.
+        await tx.$queryRawUnsafe('SELECT 1 AS "locked" FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS "lock"', roomId)
+      }
+      const { snapshot, log } = await this.readStored(tx, roomId)
+      const parts = log.map((entry) => entry.data)
+      if (snapshot) parts.unshift(snapshot.data)
+      const state = collectedState(parts, live?.() ?? null)
+      // The state is what a compaction would store: folding the log in now costs one write.
+      if (log.length > 0) await this.writeSnapshot(tx, roomId, state, log[log.length - 1].id)
+      const stateHash = stateHashOf(state)
+      const newest = await tx.roomVersion.findFirst({ where: { roomId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { createdAt: true, stateHash: true } })
+      if (skipIfUnchanged && newest?.stateHash === stateHash) return null
+      const editors = await tx.roomEditor.findMany({ where: { roomId }, select: { userId: true, name: true, lastEditAt: true } })
+      const authors = authorsSince(
+        editors.map((editor) => ({ id: editor.userId, name: editor.name, lastEditAt: editor.lastEditAt })),
+        newest?.createdAt ?? null,
+      )
+      const row = await tx.roomVersion.create({
+        data: {
+          id: newVersionId(),
+          roomId,
+          createdAt: at,
+          kind,
+          label,
+          authors: JSON.stringify(authors),
+          shapeCount: shapeCountOf(recordsOfState(state)),
+          stateHash,
+          data: compressState(state),
+        },
+        select: VERSION_SUMMARY_COLUMNS,
+      })
+      return versionSummaryOf(row)
+    }, COMPACT_TRANSACTION_OPTIONS)
+  }
+
+  recordEditors(roomId: string, editors: VersionAuthor[], at: Date): Promise<void> {
+    // One row per user, whichever of their connections edited (PostgreSQL refuses a row upserted twice in one statement).
+    const unique = Array.from(new Map(editors.map((editor) => [editor.id, editor])).values())
+    if (unique.length === 0) return Promise.resolve()
+    const values = unique.map((_, i) => `(${placeholders(this.provider, 4, i * 4)})`).join(', ')
+    const write = async () => {
+      await this.db.$executeRawUnsafe(
+        `INSERT INTO "RoomEditor" ("roomId", "userId", "name", "lastEditAt") VALUES ${values}
+         ON CONFLICT ("roomId", "userId") DO UPDATE SET "name" = excluded."name", "lastEditAt" = excluded."lastEditAt"`,
+        ...unique.flatMap((editor) => [roomId, editor.id, editor.name, at]),
+      )
+    }
+    // On SQLite a write made while a transaction is open on the one connection would commit or roll back with it.
+    return this.provider === 'sqlite' ? this.exclusive(write) : write()
+  }
+
+  listVersions(roomId: string): Promise<VersionSummary[]> {
+    return listVersions(this.db, roomId)
+  }
+
+  readVersion(roomId: string, versionId: string): Promise<{ version: VersionSummary; state: Uint8Array } | null> {
+    return readVersion(this.db, roomId, versionId)
+  }
+
+  thinVersions(roomId: string, now: Date, retentionDays: number): Promise<number> {
+    const thin = async () => {
+      const cutoff = new Date(now.getTime() - retentionDays * 86_400_000)
+      const old = await this.db.roomVersion.findMany({ where: { roomId, createdAt: { lt: cutoff }, kind: { not: 'named' } }, select: { id: true, createdAt: true, kind: true } })
+      const ids = versionsToThin(old, now, retentionDays)
+      if (ids.length === 0) return 0
+      const { count } = await this.db.roomVersion.deleteMany({ where: { roomId, id: { in: ids } } })
+      return count
+    }
+    return this.provider === 'sqlite' ? this.exclusive(thin) : thin()
   }
 
   async ping(): Promise<void> {
@@ -233,6 +327,14 @@ export class PrismaRoomStore implements SyncStorage {
   async close(): Promise<void> {
     await this.db.$disconnect()
   }
+}
+
+/** The client a `$transaction` callback gets. */
+type Transaction = Parameters<Parameters<Database['$transaction']>[0]>[0]
+
+/** A version id: 128 random bits, base64url (lib/versions.ts isValidVersionId). */
+function newVersionId(): string {
+  return randomBytes(16).toString('base64url')
 }
 
 function toBytes(update: Uint8Array): Uint8Array<ArrayBuffer> {

@@ -9,6 +9,8 @@ import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
 import type { SyncStorage } from './roomStore.ts'
 import { boardRecords, shape } from '../testing/support.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
+import { isValidVersionId } from '../../lib/versions.ts'
+import { recordsOfState } from '../../lib/db/versions.ts'
 
 /** A store under test, with the ways into its storage that only the app or earlier versions have. */
 export interface RoomStoreFixture {
@@ -54,6 +56,13 @@ function editor() {
     records: () => boardRecords(doc).toJSON(),
   }
 }
+
+/** The board records of a version's state, by id. */
+function recordsById(state: Uint8Array): Record<string, unknown> {
+  return Object.fromEntries(recordsOfState(state).map((record) => [(record as { id: string }).id, record]))
+}
+
+const DAY_MS = 86_400_000
 
 /** Runs the RoomStore contract against the stores `makeFixture` makes (a fresh one per test). */
 export function describeRoomStoreContract(name: string, makeFixture: () => Promise<RoomStoreFixture>): void {
@@ -360,6 +369,131 @@ export function describeRoomStoreContract(name: string, makeFixture: () => Promi
       const another = await fixture.openAnother()
       await expect(another.ping()).resolves.toBeUndefined()
       expect(hex((await another.load('kept')).updates)).toEqual(hex(updates))
+    })
+    it('20. `saveVersion` stores the room’s state as a version (listed, read back whole) and folds the log into the snapshot', async () => {
+      await store.load('versioned')
+      const client = editor()
+      await store.append('versioned', [client.edit('a'), client.edit('b'), client.edit('a', { x: 1 })])
+      const version = await store.saveVersion('versioned', { kind: 'named', label: 'first draft', skipIfUnchanged: false })
+      expect(version).toMatchObject({ kind: 'named', label: 'first draft', authors: [], shapeCount: 2 })
+      expect(isValidVersionId(version!.id)).toBe(true)
+      expect(Date.parse(version!.createdAt)).toBeGreaterThan(Date.now() - 60_000)
+      expect(await store.listVersions('versioned')).toEqual([version])
+      const read = await store.readVersion('versioned', version!.id)
+      expect(read!.version).toEqual(version)
+      expect(recordsById(read!.state)).toEqual(client.records())
+      const stored = await store.load('versioned')
+      expect(stored).toMatchObject({ logLength: 0, collected: true })
+      expect(recordsOf(stored.updates)).toEqual(client.records())
+    })
+
+    it('21. with `skipIfUnchanged` nothing is written while the state is the newest version’s; without it, or after an edit, a version is', async () => {
+      await store.load('unchanged')
+      const client = editor()
+      await store.append('unchanged', [client.edit('a')])
+      const first = await store.saveVersion('unchanged', { kind: 'auto', label: null, skipIfUnchanged: true })
+      expect(first).not.toBeNull()
+      expect(await store.saveVersion('unchanged', { kind: 'auto', label: null, skipIfUnchanged: true })).toBeNull()
+      const named = await store.saveVersion('unchanged', { kind: 'named', label: 'same', skipIfUnchanged: false })
+      expect(named).toMatchObject({ kind: 'named', label: 'same', shapeCount: 1 })
+      await store.append('unchanged', [client.edit('b')])
+      const second = await store.saveVersion('unchanged', { kind: 'auto', label: null, skipIfUnchanged: true })
+      expect(second).toMatchObject({ kind: 'auto', shapeCount: 2 })
+      expect((await store.listVersions('unchanged')).map((version) => version.id).sort()).toEqual([first!.id, named!.id, second!.id].sort())
+    })
+
+    it('22. a version made with the `live` document holds the edits not stored yet, as a compaction would', async () => {
+      await store.load('live-version')
+      const client = editor()
+      await store.append('live-version', [client.edit('stored')])
+      client.edit('not-yet-stored')
+      const version = await store.saveVersion('live-version', {
+        kind: 'named',
+        label: 'now',
+        skipIfUnchanged: false,
+        live: () => ({ doc: client.doc, state: Y.encodeStateAsUpdate(client.doc) }),
+      })
+      expect(version!.shapeCount).toBe(2)
+      expect(recordsById((await store.readVersion('live-version', version!.id))!.state)).toEqual(client.records())
+    })
+
+    it('23. authors: every recorded editor for the first version, then those who edited after the version before; editors are upserted by id', async () => {
+      await store.load('authored')
+      const client = editor()
+      const t0 = Date.now() - 10_000
+      await store.recordEditors('authored', [{ id: 'u-ada', name: 'Ada' }, { id: 'u-bob', name: 'Bob' }, { id: 'u-ada', name: 'Ada' }], new Date(t0))
+      await store.append('authored', [client.edit('a')])
+      const first = await store.saveVersion('authored', { kind: 'auto', label: null, skipIfUnchanged: true, at: new Date(t0 + 1_000) })
+      expect(first!.authors).toEqual([
+        { id: 'u-ada', name: 'Ada' },
+        { id: 'u-bob', name: 'Bob' },
+      ])
+      await store.recordEditors('authored', [{ id: 'u-bob', name: 'Bob B.' }], new Date(t0 + 2_000))
+      await store.append('authored', [client.edit('b')])
+      const second = await store.saveVersion('authored', { kind: 'auto', label: null, skipIfUnchanged: true, at: new Date(t0 + 3_000) })
+      expect(second!.authors).toEqual([{ id: 'u-bob', name: 'Bob B.' }])
+      await store.append('authored', [client.edit('c')])
+      const third = await store.saveVersion('authored', { kind: 'auto', label: null, skipIfUnchanged: true, at: new Date(t0 + 4_000) })
+      expect(third!.authors).toEqual([])
+    })
+
+    it('24. versions are listed newest first, per room; reading an unknown id, or another room’s version, answers null', async () => {
+      const client = editor()
+      for (const room of ['mine', 'theirs']) await store.load(room)
+      const base = Date.now() - 5 * 60_000
+      const made = []
+      for (let i = 0; i < 3; i++) {
+        await store.append('mine', [client.edit(`shape-${i}`)])
+        made.push(await store.saveVersion('mine', { kind: 'auto', label: null, skipIfUnchanged: true, at: new Date(base + i * 60_000) }))
+      }
+      await store.append('theirs', [editor().edit('theirs')])
+      const theirs = await store.saveVersion('theirs', { kind: 'auto', label: null, skipIfUnchanged: true })
+      const listed = await store.listVersions('mine')
+      expect(listed.map((version) => version.id)).toEqual(made.reverse().map((version) => version!.id))
+      expect(listed.map((version) => version.shapeCount)).toEqual([3, 2, 1])
+      expect(listed[0].createdAt).toBe(new Date(base + 120_000).toISOString())
+      expect(await store.listVersions('nobody')).toEqual([])
+      expect(await store.readVersion('mine', 'AAAAAAAAAAAAAAAAAAAAAA')).toBeNull()
+      expect(await store.readVersion('mine', theirs!.id)).toBeNull()
+    })
+
+    it('25. thinning keeps every version within retention, then the newest of each UTC day and every named version', async () => {
+      await store.load('thinned')
+      const client = editor()
+      const now = new Date('2026-12-01T12:00:00.000Z')
+      const save = async (at: string, kind: 'auto' | 'named' | 'before-restore' = 'auto') => {
+        await store.append('thinned', [client.edit(`at-${at}`)])
+        return (await store.saveVersion('thinned', { kind, label: kind === 'named' ? at : null, skipIfUnchanged: false, at: new Date(at) }))!.id
+      }
+      const ids = {
+        oldDayFirst: await save('2026-10-01T08:00:00.000Z'),
+        oldDayNamed: await save('2026-10-01T09:00:00.000Z', 'named'),
+        oldDayRestore: await save('2026-10-01T10:00:00.000Z', 'before-restore'),
+        oldDayLast: await save('2026-10-01T23:59:00.000Z'),
+        nextDayOnly: await save('2026-10-02T00:01:00.000Z'),
+        recentFirst: await save('2026-11-25T08:00:00.000Z'),
+        recentSecond: await save('2026-11-25T09:00:00.000Z'),
+      }
+      expect(await store.thinVersions('thinned', now, 30)).toBe(2)
+      const kept = (await store.listVersions('thinned')).map((version) => version.id)
+      expect(kept).toEqual([ids.recentSecond, ids.recentFirst, ids.nextDayOnly, ids.oldDayLast, ids.oldDayNamed])
+      expect(await store.thinVersions('thinned', now, 30)).toBe(0)
+      // A day later the two recent versions are still within 30 days; after 31 more days, one per day is left.
+      expect(await store.thinVersions('thinned', new Date(now.getTime() + DAY_MS), 30)).toBe(0)
+      expect(await store.thinVersions('thinned', new Date(now.getTime() + 31 * DAY_MS), 30)).toBe(1)
+      expect((await store.listVersions('thinned')).map((version) => version.id)).toEqual([ids.recentSecond, ids.nextDayOnly, ids.oldDayLast, ids.oldDayNamed])
+    })
+
+    it('26. versions outlive the store: another store on the same storage lists and reads them', async () => {
+      await store.load('durable-versions')
+      const client = editor()
+      await store.append('durable-versions', [client.edit('a')])
+      await store.recordEditors('durable-versions', [{ id: 'u-1', name: 'One' }], new Date(Date.now() - 1_000))
+      const version = await store.saveVersion('durable-versions', { kind: 'named', label: 'kept', skipIfUnchanged: false })
+      await store.close()
+      const another = await fixture.openAnother()
+      expect(await another.listVersions('durable-versions')).toEqual([version])
+      expect(recordsById((await another.readVersion('durable-versions', version!.id))!.state)).toEqual(client.records())
     })
   })
 }

@@ -1,5 +1,6 @@
 import * as Y from 'yjs'
 import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
+import type { VersionAuthor, VersionKind, VersionSummary } from '../../lib/versions.ts'
 
 /** What a room's stored state looks like when it is loaded. */
 export interface StoredRoom {
@@ -55,14 +56,85 @@ export interface RoomStore {
   warmUp?(): Promise<void>
 }
 
+export interface SaveVersionOptions {
+  kind: VersionKind
+  label: string | null
+  /** The room's live document, as a compaction takes it: the version then holds edits not stored yet. */
+  live?: () => LiveDocument
+  /** Write nothing (and answer null) when the room's newest version holds the same state. */
+  skipIfUnchanged: boolean
+  /** When the version is made; now unless given (tests of retention make older ones). */
+  at?: Date
+}
+
+/**
+ * A room's versions (version history): complete collected states with who edited since the
+ * version before, and the editors that attribution comes from. Every implementation passes the
+ * version cases of the contract suite (roomStore.contract.ts).
+ */
+export interface VersionStore {
+  /**
+   * Stores the room's state now (the collected state compaction would store, with `live` as it
+   * would take it) as a version; the log is folded into the snapshot in the same transaction, since
+   * the state is computed anyway. Its authors are the editors recorded after the previous
+   * version (all of them for the first). Null when `skipIfUnchanged` and nothing changed.
+   */
+  saveVersion(roomId: string, options: SaveVersionOptions): Promise<VersionSummary | null>
+  /** Records that `editors` edited the room at `at` (after a batch of their edits is stored). */
+  recordEditors(roomId: string, editors: VersionAuthor[], at: Date): Promise<void>
+  /** The room's versions, newest first. */
+  listVersions(roomId: string): Promise<VersionSummary[]>
+  /** One version and its (uncompressed) state, or null if the room has no version of that id. */
+  readVersion(roomId: string, versionId: string): Promise<{ version: VersionSummary; state: Uint8Array } | null>
+  /**
+   * Retention: versions older than `retentionDays` are thinned to one per UTC day (the newest of
+   * each), named versions always kept. Returns how many were deleted.
+   */
+  thinVersions(roomId: string, now: Date, retentionDays: number): Promise<number>
+}
+
+/** A version as thinning looks at it. */
+export interface ThinnableVersion {
+  id: string
+  createdAt: Date
+  kind: string
+}
+
+/** The ids of the versions thinning deletes (see VersionStore.thinVersions). */
+export function versionsToThin(versions: readonly ThinnableVersion[], now: Date, retentionDays: number): string[] {
+  const cutoff = now.getTime() - retentionDays * 86_400_000
+  const newestOfDay = new Map<string, ThinnableVersion>()
+  const old = versions.filter((version) => version.kind !== 'named' && version.createdAt.getTime() < cutoff)
+  for (const version of old) {
+    const day = version.createdAt.toISOString().slice(0, 10)
+    const kept = newestOfDay.get(day)
+    if (!kept || version.createdAt > kept.createdAt || (version.createdAt.getTime() === kept.createdAt.getTime() && version.id > kept.id)) newestOfDay.set(day, version)
+  }
+  const keep = new Set(Array.from(newestOfDay.values(), (version) => version.id))
+  return old.filter((version) => !keep.has(version.id)).map((version) => version.id)
+}
+
+/** A room's recorded editor. */
+export interface RecordedEditor extends VersionAuthor {
+  lastEditAt: Date
+}
+
+/** The authors of a new version: the editors who edited after the previous version (`since`), by name. */
+export function authorsSince(editors: readonly RecordedEditor[], since: Date | null): VersionAuthor[] {
+  return editors
+    .filter((editor) => since === null || editor.lastEditAt > since)
+    .map(({ id, name }) => ({ id, name }))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+}
+
 /** Finds the room of a read-only link (the room registry, when a socket opens `/v/<viewId>`). */
 export interface ViewLinks {
   /** The room a read-only link id belongs to, or null if no room has that view id. */
   roomIdForViewId(viewId: string): Promise<string | null>
 }
 
-/** Everything the sync server needs of its storage: the rooms' logs, view links, a health check. */
-export interface SyncStorage extends RoomStore, ViewLinks {
+/** Everything the sync server needs of its storage: the rooms' logs and versions, view links, a health check. */
+export interface SyncStorage extends RoomStore, VersionStore, ViewLinks {
   /** Resolves when the database answers (/healthz). */
   ping(): Promise<void>
   close(): Promise<void>

@@ -20,10 +20,21 @@ import { migrateDatabase } from '../../lib/db/migrate.ts'
 import pg from 'pg'
 import { createSyncServer, type SyncServer, type SyncServerConfig } from '../http/syncServer.ts'
 import { PrismaRoomStore } from '../storage/prismaRoomStore.ts'
-import type { SyncStorage } from '../storage/roomStore.ts'
+import type { SyncStorage, VersionStore } from '../storage/roomStore.ts'
 import { createLogger } from '../log.ts'
 import { geoShapeRecord } from '../../lib/shapeRecord.ts'
 import { spawnSyncServer, type SyncServerProcess } from '../tools/cluster.ts'
+
+/** A store's version methods, bound: for test stores that wrap another store and change only its log's methods. */
+export function versionMethodsOf(store: VersionStore): VersionStore {
+  return {
+    saveVersion: store.saveVersion.bind(store),
+    recordEditors: store.recordEditors.bind(store),
+    listVersions: store.listVersions.bind(store),
+    readVersion: store.readVersion.bind(store),
+    thinVersions: store.thinVersions.bind(store),
+  }
+}
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789'
 export const TEST_ORIGIN = 'http://localhost:3000'
