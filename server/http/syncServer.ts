@@ -7,6 +7,7 @@ import type { ServerConfig } from '../../lib/config.ts'
 import { Connection, type ConnectionContext } from '../connection/connection.ts'
 import { RoomRegistry } from '../room/registry.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
+import { isInternalPath, serveInternal } from './versionsEndpoint.ts'
 import { WindowCounter } from '../../lib/windowCounter.ts'
 import { clientAddress, rateLimitKey } from '../../lib/clientAddress.ts'
 import type { PubSub } from '../fanout/pubSub.ts'
@@ -87,6 +88,11 @@ export function createSyncServer(config: SyncServerConfig, store: SyncStorage, l
         res.writeHead(problem ? 503 : 200, { 'content-type': 'application/json' })
         res.end(JSON.stringify(problem ? { status: 'unavailable', reason: problem } : { status: 'ok' }))
       })
+      return
+    }
+    if (isInternalPath(path)) {
+      if (shuttingDown) return void res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'server shutting down' }))
+      void serveInternal(req, res, path, { rooms, store, authSecret: config.authSecret, log })
       return
     }
     notFound(res)
