@@ -1,15 +1,16 @@
 import type { ServerConfig } from '../../lib/config.ts'
-import type { SavedMessage } from '../../lib/protocol.ts'
+import type { PeerIdentity, SavedMessage } from '../../lib/protocol.ts'
 import type { RoomLink } from '../fanout/roomLink.ts'
 import type { Metrics } from '../http/metrics.ts'
 import type { Logger } from '../log.ts'
-import type { LiveDocument, RoomStore } from '../storage/roomStore.ts'
+import type { LiveDocument, RoomStore, VersionStore } from '../storage/roomStore.ts'
 import type { RoomPeer } from './peer.ts'
 import { ServerOrigin } from './roomDocument.ts'
 
 /** The persistence settings of a room (RoomOptions' fields of the same names). */
 export interface PersistOptions extends Pick<ServerConfig, 'persistIntervalMs' | 'compactAfterUpdates'> {
-  store: RoomStore
+  /** The room's log and snapshot, and where the editors of each stored batch are recorded (version authors). */
+  store: RoomStore & Pick<VersionStore, 'recordEditors'>
   metrics: Metrics
   log: Logger
 }
@@ -30,12 +31,18 @@ const MAX_RETRY_DELAY_MS = 10_000
 /**
  * A room's writes: batches its updates to the store's log on the shared persist-interval grid,
  * retries a failed write with back-off (the updates stay queued, in order), tells each peer when
- * its edits are stored (`saved`), and folds the log into the snapshot once it grows long.
+ * its edits are stored (`saved`), records who edited (the authors of the next version), and
+ * folds the log into the snapshot once it grows long.
  */
 export class PersistQueue {
   private pending: Uint8Array[] = []
   /** Peers with edits in the pending batch, and how many of their update frames it covers. */
   private pendingPeers = new Map<RoomPeer, number>()
+  /**
+   * Who made the pending batch's edits (their token's identity), recorded once the batch is stored.
+   * Updates adopted from a dead instance have no known author.
+   */
+  private pendingAuthors = new Set<PeerIdentity>()
   /** The same for the batch being written. */
   private flushingPeers: Map<RoomPeer, number> | null = null
   /** Update frames received from each edit peer (the `through` of its `saved` frames). */
@@ -74,7 +81,10 @@ export class PersistQueue {
   /** Queues a change made on this instance (by one of its peers, or by the server itself), for the next batch. */
   add(update: Uint8Array, origin: RoomPeer | ServerOrigin): void {
     this.pending.push(update)
-    if (!(origin instanceof ServerOrigin) && this.peers.has(origin)) this.pendingPeers.set(origin, this.updateCounts.get(origin) ?? 0)
+    if (!(origin instanceof ServerOrigin) && this.peers.has(origin)) {
+      this.pendingPeers.set(origin, this.updateCounts.get(origin) ?? 0)
+      this.pendingAuthors.add(origin.user)
+    }
     this.scheduleFlush()
   }
 
@@ -125,18 +135,20 @@ export class PersistQueue {
     }
     const batch = this.pending
     const peers = this.pendingPeers
+    const authors = this.pendingAuthors
     const publishedSeq = this.link?.lastSeq ?? 0
     this.pending = []
     this.pendingPeers = new Map()
+    if (authors.size > 0) this.pendingAuthors = new Set()
     this.flushingPeers = peers
-    this.flushing = this.writeBatch(batch, peers, publishedSeq).finally(() => {
+    this.flushing = this.writeBatch(batch, peers, authors, publishedSeq).finally(() => {
       this.flushing = null
       this.flushingPeers = null
     })
     return this.flushing
   }
 
-  private async writeBatch(batch: Uint8Array[], peers: Map<RoomPeer, number>, publishedSeq: number): Promise<void> {
+  private async writeBatch(batch: Uint8Array[], peers: Map<RoomPeer, number>, authors: Set<PeerIdentity>, publishedSeq: number): Promise<void> {
     const { store, metrics, log } = this.options
     const started = performance.now()
     try {
@@ -145,6 +157,7 @@ export class PersistQueue {
       this.failures++
       metrics.persistFailures.inc()
       this.pending = batch.concat(this.pending)
+      for (const author of authors) this.pendingAuthors.add(author)
       for (const [peer, count] of peers) {
         if (this.peers.has(peer)) this.pendingPeers.set(peer, Math.max(count, this.pendingPeers.get(peer) ?? 0))
       }
@@ -159,9 +172,23 @@ export class PersistQueue {
     this.logLength++
     this.link?.confirmStored(publishedSeq)
     for (const [peer, count] of peers) if (this.peers.has(peer)) peer.send(savedFrame(count))
+    if (authors.size > 0) await this.recordAuthors(authors)
     if (this.logLength > this.options.compactAfterUpdates) await this.compact()
     if (this.pending.length > 0) this.scheduleFlush()
     else if (this.peers.size === 0) queueMicrotask(this.hooks.idle)
+  }
+
+  /**
+   * Records the editors of a stored batch, one call per batch. A failure costs only attribution
+   * (the edits are stored): they are recorded again with the next batch that holds their edits.
+   */
+  private async recordAuthors(authors: Set<PeerIdentity>): Promise<void> {
+    const editors = Array.from(authors, ({ id, name }) => ({ id, name }))
+    try {
+      await this.options.store.recordEditors(this.roomId, editors, new Date())
+    } catch (error) {
+      this.options.log.warn({ room: this.roomId, err: error }, 'recording editors failed')
+    }
   }
 
   /** Folds a non-empty log into the snapshot (before eviction, so the next load reads one blob). */

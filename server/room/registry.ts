@@ -1,12 +1,12 @@
 import { Room, type RoomOptions } from './room.ts'
-import type { RoomStore, ViewLinks } from '../storage/roomStore.ts'
+import type { ViewLinks } from '../storage/roomStore.ts'
 
 /** The registry's settings: a room's, with a store that also finds the room of a view link. */
-export type RegistryOptions = Omit<RoomOptions, 'onIdle' | 'onBroken' | 'store'> & { store: RoomStore & ViewLinks }
+export type RegistryOptions = Omit<RoomOptions, 'onIdle' | 'onBroken' | 'store'> & { store: RoomOptions['store'] & ViewLinks }
 
 /**
  * The rooms in memory. A room is loaded once however many clients arrive together,
- * and evicted when its last peer has left and its writes are flushed and compacted.
+ * and evicted when its last peer has left and its writes are flushed, versioned and compacted.
  */
 export class RoomRegistry {
   private readonly loaded = new Map<string, Room>()
@@ -70,9 +70,10 @@ export class RoomRegistry {
   }
 
   /**
-   * Flushes an empty room, compacts its log and drops it from memory if nobody joined meanwhile.
-   * Shutdown waits for evictions under way and starts no compaction (flushAll): closing Prisma's
-   * PostgreSQL client under an open transaction hangs the disconnect.
+   * Flushes an empty room, saves an automatic version if it changed, compacts its log and drops it
+   * from memory if nobody joined meanwhile. Shutdown waits for evictions under way and starts no
+   * version or compaction (flushAll): closing Prisma's PostgreSQL client under an open transaction
+   * hangs the disconnect. The edits are stored; the room's next burst of edits versions them.
    */
   evictIfIdle(room: Room): Promise<void> {
     const eviction: Promise<void> = this.evict(room).finally(() => this.evictions.delete(eviction))
@@ -83,6 +84,7 @@ export class RoomRegistry {
   private async evict(room: Room): Promise<void> {
     if (room.peers.size > 0 || this.loaded.get(room.id) !== room) return
     await room.flushPendingUpdates()
+    if (!this.closing && room.peers.size === 0 && !room.hasPendingWrites) await room.saveVersionIfChanged()
     // The next load then reads one snapshot, which also answers its first client's sync as is.
     if (!this.closing && room.peers.size === 0 && !room.hasPendingWrites) await room.compactIfLogged()
     if (room.peers.size > 0 || room.hasPendingWrites || this.loaded.get(room.id) !== room) return
@@ -95,6 +97,7 @@ export class RoomRegistry {
    */
   async flushAll(): Promise<void> {
     this.closing = true
+    await Promise.all(Array.from(this.loaded.values(), (room) => room.stopVersions()))
     await Promise.all(Array.from(this.loaded.values(), (room) => room.flushPendingUpdates()))
     while (this.evictions.size > 0) await Promise.all(this.evictions)
   }

@@ -4,10 +4,10 @@ import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protoc
 import { BOARD_RECORDS_MAP, Close, MessageType, type Scope } from '../../lib/protocol.ts'
 import { decodeFrame, EMPTY_STATE_VECTOR, encodeAwarenessFrame, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, SyncStep } from '../../lib/wire.ts'
 import { MemoryRoomStore } from '../storage/memoryRoomStore.ts'
-import type { RoomStore, SyncStorage } from '../storage/roomStore.ts'
+import type { SyncStorage } from '../storage/roomStore.ts'
 import { createLogger } from '../log.ts'
 import { createMetrics } from '../http/metrics.ts'
-import { Room } from './room.ts'
+import { Room, type RoomOptions } from './room.ts'
 import { ServerOrigin } from './roomDocument.ts'
 import { InvalidUpdateError } from './validation.ts'
 import { ReadOnlyWriteError } from './errors.ts'
@@ -21,7 +21,7 @@ const syncStepOf = (message: Uint8Array | string) => (message instanceof Uint8Ar
 
 const updateFrame = encodeSyncUpdate
 
-function loadRoom(store: RoomStore, idle: Room[] = [], broken: Room[] = []) {
+function loadRoom(store: RoomOptions['store'], idle: Room[] = [], broken: Room[] = []) {
   return Room.load('r', {
     store,
     persistIntervalMs: 5,
@@ -32,6 +32,9 @@ function loadRoom(store: RoomStore, idle: Room[] = [], broken: Room[] = []) {
     awarenessMaxClients: 2,
     pubsub: null,
     heartbeatMs: 30_000,
+    versionIdleMs: 60_000,
+    versionEveryMs: 600_000,
+    versionRetentionDays: 30,
     metrics: createMetrics(),
     log: createLogger('silent'),
     onIdle: (room) => idle.push(room),

@@ -13,10 +13,13 @@ import { PersistQueue, type PersistOptions } from './persistQueue.ts'
 import { RoomPresence } from './presence.ts'
 import { RoomDocument, type ChangeOrigin, type ServerOrigin } from './roomDocument.ts'
 import { SERVER_SCHEMA } from './validation.ts'
+import { VersionKeeper, type VersionOptions } from './versionKeeper.ts'
 
 export type { RoomPeer } from './peer.ts'
 
-export interface RoomOptions extends PersistOptions, AwarenessLimits, Pick<ServerConfig, 'maxDocBytes' | 'heartbeatMs'> {
+export interface RoomOptions extends PersistOptions, VersionOptions, AwarenessLimits, Pick<ServerConfig, 'maxDocBytes' | 'heartbeatMs'> {
+  /** The room's log, snapshot and versions. */
+  store: PersistOptions['store'] & VersionOptions['store']
   /** Cross-instance fan-out (REDIS_URL); null when this instance is alone. */
   pubsub: PubSub | null
   /** Called when the last peer has left or a flush of an empty room finished: the registry may evict it. */
@@ -29,8 +32,8 @@ export interface RoomOptions extends PersistOptions, AwarenessLimits, Pick<Serve
  * One board in memory. The room owns its peers (join, leave), dispatches their frames and
  * relays document changes to them, encoded once; its collaborators each keep one concern: the
  * document and its lazy load (RoomDocument), awareness (AwarenessRelay), presence
- * (RoomPresence), writes and `saved` acknowledgements (PersistQueue) and, scaled out, the link
- * to the same room on other instances (RoomLink). A bad frame throws a domain error
+ * (RoomPresence), writes and `saved` acknowledgements (PersistQueue), automatic versions
+ * (VersionKeeper) and, scaled out, the link to the same room on other instances (RoomLink). A bad frame throws a domain error
  * (./errors.ts, lib/wire.ts, ./validation.ts); the connection picks the close code.
  */
 export class Room {
@@ -41,6 +44,7 @@ export class Room {
   private readonly relay: AwarenessRelay
   private readonly roomPresence: RoomPresence
   private readonly writes: PersistQueue
+  private readonly versions: VersionKeeper
   /** Set when the stored document turned out unreadable: the room serves nobody and writes nothing. */
   private unavailable: RoomUnavailableError | null = null
   private destroyed = false
@@ -65,6 +69,11 @@ export class Room {
     this.writes = new PersistQueue(id, stored.logLength, this.peers, options, this.link, {
       live: this.document.encodeLive,
       idle: () => this.options.onIdle(this),
+    })
+    this.versions = new VersionKeeper(id, options, {
+      flush: () => this.writes.flush(),
+      // Scaled out, another instance may have stored rows this one has not seen: the store rebuilds the state.
+      live: this.link ? undefined : this.document.encodeLive,
     })
   }
 
@@ -175,6 +184,7 @@ export class Room {
     for (const peer of this.peers) {
       if (peer !== origin) peer.send(message)
     }
+    this.versions.changed()
     if (origin instanceof RemoteOrigin) return
     this.link?.publishUpdate(update)
     this.writes.add(update, origin)
@@ -214,6 +224,16 @@ export class Room {
     if (!this.unavailable) await this.writes.compactIfLogged()
   }
 
+  /** Saves an automatic version if the room changed since the last one (on eviction, after the final flush). */
+  async saveVersionIfChanged(): Promise<void> {
+    if (!this.unavailable) await this.versions.saveIfChanged()
+  }
+
+  /** At shutdown: no more automatic versions; resolves when one under way has finished. */
+  stopVersions(): Promise<void> {
+    return this.versions.stop()
+  }
+
   /**
    * The stored document cannot be applied: every peer is closed (room unavailable) and the
    * registry drops the room without writing anything for it.
@@ -230,6 +250,7 @@ export class Room {
     this.destroyed = true
     this.link?.close()
     this.writes.destroy()
+    void this.versions.stop()
     this.relay.destroy()
     this.document.destroy()
   }
