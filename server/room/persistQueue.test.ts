@@ -182,6 +182,34 @@ describe('PersistQueue', () => {
     queue.destroy()
   })
 
+  it('records the editors of each stored batch once (one call per batch), including one that left before the write, and no one for adopted updates', async () => {
+    const { queue, receive, peers, doc, inner, store } = setUp()
+    await inner.load('r')
+    const recorded: string[][] = []
+    const recordEditors = store.recordEditors
+    store.recordEditors = async (roomId, editors, at) => {
+      recorded.push(editors.map((editor) => editor.id))
+      await recordEditors(roomId, editors, at)
+    }
+    const [a, b, alsoA] = [peer('a'), peer('b'), fakePeer('a-tab', { user: { id: 'a', name: 'a', color: '#000000' } })]
+    for (const p of [a, b, alsoA]) peers.add(p)
+    for (let i = 0; i < 3; i++) receive(a, edit(doc, `shape:a${i}`))
+    receive(alsoA, edit(doc, 'shape:a-tab'))
+    receive(b, edit(doc, 'shape:b'))
+    peers.delete(b)
+    queue.forget(b)
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS)
+    expect(recorded).toEqual([['a', 'b']])
+    expect(Array.from(inner.rooms.get('r')!.editors.values(), (editor) => [editor.id, editor.lastEditAt.getTime()])).toEqual([
+      ['a', INTERVAL_MS],
+      ['b', INTERVAL_MS],
+    ])
+    queue.adopt([edit(doc, 'shape:adopted')])
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS)
+    expect(recorded).toEqual([['a', 'b']])
+    queue.destroy()
+  })
+
   it('writes the edits of a peer that left without telling it, then reports the room idle', async () => {
     const { queue, receive, peers, doc, stored, idle, inner } = setUp()
     await inner.load('r')

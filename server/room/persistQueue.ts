@@ -183,7 +183,8 @@ export class PersistQueue {
    * (the edits are stored): they are recorded again with the next batch that holds their edits.
    */
   private async recordAuthors(authors: Set<PeerIdentity>): Promise<void> {
-    const editors = Array.from(authors, ({ id, name }) => ({ id, name }))
+    // One per user, whichever of their connections (tabs, devices) edited.
+    const editors = Array.from(new Map(Array.from(authors, ({ id, name }) => [id, { id, name }] as const)).values())
     try {
       await this.options.store.recordEditors(this.roomId, editors, new Date())
     } catch (error) {
