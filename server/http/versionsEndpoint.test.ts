@@ -1,10 +1,12 @@
 import { isDeepStrictEqual } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { recordsOfState } from '../../lib/db/versions.ts'
 import { BOARD_RECORDS_MAP } from '../../lib/protocol.ts'
 import { signInternalToken, signRoomToken, type InternalAction } from '../../lib/token.ts'
-import type { VersionSummary } from '../../lib/versions.ts'
+import { checkVersionLabel, VERSION_LABEL_MAX_CHARS, type VersionSummary } from '../../lib/versions.ts'
 import { startTestServer, type StartedTestServer } from '../testing/fixture.ts'
+import { beforeRestoreLabel } from './versionsEndpoint.ts'
 import { boardRecords, shape, storedDoc, TEST_SECRET, waitUntil, type ProviderClient } from '../testing/support.ts'
 
 const ROOM = 'versions-room'
@@ -163,6 +165,42 @@ describe('internal version endpoints', () => {
     expect(Object.keys((await storedDoc(server.database.url, ROOM)).getMap(BOARD_RECORDS_MAP).toJSON())).toEqual(['shape:a'])
   })
 
+  it('refuse with 422 a version whose records no longer pass validation, changing nothing live', async () => {
+    const server = await startTestServer()
+    const [a] = await twoClientsWithShapes(server, ['shape:a'])
+    await waitUntil(async () => (await storedDoc(server.database.url, ROOM)).getMap(BOARD_RECORDS_MAP).has('shape:a'), 'shape:a stored')
+    // A version made outside the validation live edits go through (as an older server's version could be).
+    const invalid = await storedDoc(server.database.url, ROOM)
+    invalid.getMap(BOARD_RECORDS_MAP).set('shape:bad', { ...shape('shape:bad'), x: 'not a number' })
+    const version = await server.store.saveVersion(ROOM, {
+      kind: 'named',
+      label: 'invalid',
+      live: () => ({ doc: invalid, state: Y.encodeStateAsUpdate(invalid) }),
+      skipIfUnchanged: false,
+    })
+    const answer = await callInternal(server, 'restore', { versionId: version!.id, by: ADA })
+    expect(answer.status).toBe(422)
+    expect(answer.json).toEqual({ error: expect.stringContaining('does not pass validation') })
+    expect(Object.keys(serverRecords(server))).toEqual(['shape:a'])
+    expect(Object.keys(recordsOf(a))).toEqual(['shape:a'])
+  })
+
+  it('refuse with 409 a restore that would make the board larger than MAX_DOC_BYTES', async () => {
+    const first = await startTestServer()
+    const [a] = await twoClientsWithShapes(first, ['shape:a'])
+    boardRecords(a.doc).set('shape:big', shape('shape:big', { note: 'x'.repeat(200_000) }))
+    await waitUntil(() => 'shape:big' in serverRecords(first), 'the big shape on the server')
+    const big = await saveNamed(first, 'big')
+    boardRecords(a.doc).delete('shape:big')
+    await waitUntil(() => !('shape:big' in serverRecords(first)), 'the deletion on the server')
+    await first.stop()
+    // The same database served with a limit the small board fits and the big version does not.
+    const server = await startTestServer({ database: first.database, config: { maxDocBytes: 100_000 } })
+    const answer = await callInternal(server, 'restore', { versionId: big.id, by: ADA })
+    expect(answer).toEqual({ status: 409, json: { error: 'the restored board would be larger than MAX_DOC_BYTES' } })
+    expect(Object.keys((await storedDoc(server.database.url, ROOM)).getMap(BOARD_RECORDS_MAP).toJSON())).toEqual(['shape:a'])
+  })
+
   it('answer bad requests with 400, unknown versions and paths with 404, other methods with 405', async () => {
     const server = await startTestServer()
     await twoClientsWithShapes(server, ['shape:a'])
@@ -193,5 +231,22 @@ describe('internal version endpoints', () => {
     expect(unknownPath.status).toBe(404)
     // Nothing was restored or saved by the refused requests.
     expect((await server.store.listVersions(ROOM)).map((version) => version.id)).toEqual([v1.id])
+  })
+})
+
+describe('beforeRestoreLabel', () => {
+  const version = (label: string | null): VersionSummary => ({ id: 'A'.repeat(22), createdAt: '2026-12-02T09:02:41.005Z', kind: 'named', label, authors: [], shapeCount: 1 })
+
+  it('says who restored what, and names a version without a label by its time', () => {
+    expect(beforeRestoreLabel('Ada', version('v1'), undefined)).toBe('Before Ada restored "v1"')
+    expect(beforeRestoreLabel('Ada', version('v1'), 2)).toBe('Before Ada restored 2 shapes from "v1"')
+    expect(beforeRestoreLabel('Ada', version(null), 1)).toBe('Before Ada restored 1 shape from the version of 2026-12-02 09:02 UTC')
+  })
+
+  it('stays a valid label: within the limit, on one line', () => {
+    const label = beforeRestoreLabel(`A\nda${'x'.repeat(100)}`, version('y'.repeat(VERSION_LABEL_MAX_CHARS)), 10_000)
+    expect([...label].length).toBeLessThanOrEqual(VERSION_LABEL_MAX_CHARS)
+    expect(checkVersionLabel(label)).toEqual({ label })
+    expect(label).toMatch(/^Before A dax+ restored 10000 shapes from "y+…"$/)
   })
 })
