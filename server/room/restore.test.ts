@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { BOARD_RECORDS_MAP } from '../../lib/protocol.ts'
 import { geoShapeRecord } from '../../lib/shapeRecord.ts'
-import { computeRestore, recordsOfVersionState, UnknownShapeError } from './restore.ts'
+import { computeRestore, recordsOfVersionState, sameJson, UnknownShapeError } from './restore.ts'
 import { validateUpdate } from './validation.ts'
 
 const page = { id: 'page:page', typeName: 'page', name: 'Page 1', index: 'a1', meta: {} }
@@ -92,5 +92,18 @@ describe('computeRestore', () => {
     const live = board([page])
     expect(() => computeRestore(live, version, ['shape:missing'])).toThrow(UnknownShapeError)
     expect(() => computeRestore(live, version, ['page:page'])).toThrow(UnknownShapeError)
+  })
+})
+
+describe('sameJson', () => {
+  it('compares JSON values whatever their key order', () => {
+    expect(sameJson({ a: 1, b: { c: [1, { d: null }] } }, { b: { c: [1, { d: null }] }, a: 1 })).toBe(true)
+    expect(sameJson({ a: 1 }, { a: 1, b: 2 })).toBe(false)
+    expect(sameJson({ a: 1, b: undefined }, { a: 1, c: undefined })).toBe(false)
+    expect(sameJson([1, 2], [2, 1])).toBe(false)
+    expect(sameJson([], {})).toBe(false)
+    expect(sameJson({ a: '1' }, { a: 1 })).toBe(false)
+    expect(sameJson(null, {})).toBe(false)
+    expect(sameJson(undefined, { id: 'shape:a' })).toBe(false)
   })
 })

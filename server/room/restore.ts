@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util'
 import * as Y from 'yjs'
 import { BOARD_RECORDS_MAP } from '../../lib/protocol.ts'
 
@@ -42,34 +41,45 @@ export function recordsOfVersionState(state: Uint8Array): Map<string, BoardRecor
  */
 export function computeRestore(live: Y.Doc, version: Map<string, BoardRecord>, shapeIds?: readonly string[]): RestoreChange {
   const wanted = shapeIds ? shapesWithMissingAncestors(live, version, shapeIds) : version
+  // What differs is found on the live document itself: the copy is made only when something does.
+  const liveRecords = live.getMap<unknown>(BOARD_RECORDS_MAP)
+  const toDelete = shapeIds ? [] : Array.from(liveRecords.keys()).filter((id) => !version.has(id))
+  const toSet = Array.from(wanted.values()).filter((record) => !sameJson(liveRecords.get(record.id), record))
+  if (toDelete.length === 0 && toSet.length === 0) return { update: null, set: 0, deleted: 0 }
   const work = new Y.Doc()
   try {
     Y.applyUpdate(work, Y.encodeStateAsUpdate(live))
     const records = work.getMap<unknown>(BOARD_RECORDS_MAP)
     let update: Uint8Array | null = null
     const keep = (change: Uint8Array) => (update = change)
-    let set = 0
-    let deleted = 0
     work.on('update', keep)
     work.transact(() => {
-      if (!shapeIds) {
-        for (const id of Array.from(records.keys())) {
-          if (version.has(id)) continue
-          records.delete(id)
-          deleted++
-        }
-      }
-      for (const [id, record] of wanted) {
-        if (isDeepStrictEqual(records.get(id), record)) continue
-        records.set(id, record)
-        set++
-      }
+      for (const id of toDelete) records.delete(id)
+      for (const record of toSet) records.set(record.id, record)
     })
     work.off('update', keep)
-    return { update, set, deleted }
+    return { update, set: toSet.length, deleted: toDelete.length }
   } finally {
     work.destroy()
   }
+}
+
+/** Equality of JSON values (records as stored): key order does not matter. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
+  const aKeys = Object.keys(a)
+  if (aKeys.length !== Object.keys(b).length) return false
+  for (const key of aKeys) {
+    if (!Object.hasOwn(b, key) || !sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false
+  }
+  return true
 }
 
 /** The version's records for `shapeIds`, and each one's ancestors missing from the live board. */
