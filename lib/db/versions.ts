@@ -84,8 +84,13 @@ export function recordsOfState(state: Uint8Array): unknown[] {
   }
 }
 
+/** How many records of a document's board map are shapes, read in place (no copy of the records). */
+export function shapeCountOfDocument(doc: Y.Doc): number {
+  return shapeCountOf(doc.getMap(BOARD_RECORDS_MAP).values())
+}
+
 /** How many of `records` are shapes (typeName 'shape'). */
-export function shapeCountOf(records: readonly unknown[]): number {
+export function shapeCountOf(records: Iterable<unknown>): number {
   let count = 0
   for (const record of records) {
     if (typeof record === 'object' && record !== null && (record as { typeName?: unknown }).typeName === 'shape') count++

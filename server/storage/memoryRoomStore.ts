@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
 import type { VersionAuthor, VersionSummary } from '../../lib/versions.ts'
-import { recordsOfState, shapeCountOf, stateHashOf } from '../../lib/db/versions.ts'
+import { stateHashOf } from '../../lib/db/versions.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
 import {
   authorsSince,
   collectedState,
+  collectedVersion,
   versionsToThin,
   type CompactOptions,
   type RecordedEditor,
@@ -99,7 +100,7 @@ export class MemoryRoomStore implements SyncStorage {
     const log = room.log.slice()
     const parts = log.map((entry) => entry.data)
     if (room.snapshot) parts.unshift(room.snapshot.data)
-    const state = collectedState(parts, live?.() ?? null).slice()
+    const { state, shapeCount } = collectedVersion(parts, live?.() ?? null)
     if (log.length > 0) fold(room, state, log[log.length - 1].id)
     const stateHash = stateHashOf(state)
     const newest = newestVersion(room)
@@ -110,9 +111,9 @@ export class MemoryRoomStore implements SyncStorage {
       kind,
       label,
       authors: authorsSince(Array.from(room.editors.values()), newest?.createdAt ?? null),
-      shapeCount: shapeCountOf(recordsOfState(state)),
+      shapeCount,
     }
-    room.versions.push({ summary, createdAt: at, stateHash, state })
+    room.versions.push({ summary, createdAt: at, stateHash, state: state.slice() })
     return structuredClone(summary)
   }
 

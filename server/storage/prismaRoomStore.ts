@@ -8,13 +8,11 @@ import {
   compressState,
   listVersions,
   readVersion,
-  recordsOfState,
-  shapeCountOf,
   stateHashOf,
   VERSION_SUMMARY_COLUMNS,
   versionSummaryOf,
 } from '../../lib/db/versions.ts'
-import { authorsSince, collectedState, versionsToThin, type CompactOptions, type SaveVersionOptions, type StoredRoom, type SyncStorage } from './roomStore.ts'
+import { authorsSince, collectedState, collectedVersion, versionsToThin, type CompactOptions, type SaveVersionOptions, type StoredRoom, type SyncStorage } from './roomStore.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
 
 /** Rows per INSERT statement: three parameters each, well under SQLite's and PostgreSQL's limits. */
@@ -251,7 +249,7 @@ export class PrismaRoomStore implements SyncStorage {
       const { snapshot, log } = await this.readStored(tx, roomId)
       const parts = log.map((entry) => entry.data)
       if (snapshot) parts.unshift(snapshot.data)
-      const state = collectedState(parts, live?.() ?? null)
+      const { state, shapeCount } = collectedVersion(parts, live?.() ?? null)
       // The state is what a compaction would store: folding the log in now costs one write.
       if (log.length > 0) await this.writeSnapshot(tx, roomId, state, log[log.length - 1].id)
       const stateHash = stateHashOf(state)
@@ -270,7 +268,7 @@ export class PrismaRoomStore implements SyncStorage {
           kind,
           label,
           authors: JSON.stringify(authors),
-          shapeCount: shapeCountOf(recordsOfState(state)),
+          shapeCount,
           stateHash,
           data: compressState(state),
         },

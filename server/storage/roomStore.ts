@@ -1,6 +1,7 @@
 import * as Y from 'yjs'
 import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
 import type { VersionAuthor, VersionKind, VersionSummary } from '../../lib/versions.ts'
+import { shapeCountOfDocument } from '../../lib/db/versions.ts'
 
 /** What a room's stored state looks like when it is loaded. */
 export interface StoredRoom {
@@ -148,11 +149,24 @@ export interface SyncStorage extends RoomStore, VersionStore, ViewLinks {
  * overwritten value.
  */
 export function collectedState(parts: Uint8Array[], live: LiveDocument | null): Uint8Array {
+  return collect(parts, live, () => null).state
+}
+
+/**
+ * A version's state, as collectedState computes it, and its shape count, counted on the document
+ * that state came from (no second decoding of a large state).
+ */
+export function collectedVersion(parts: Uint8Array[], live: LiveDocument | null): { state: Uint8Array; shapeCount: number } {
+  const { state, measured } = collect(parts, live, shapeCountOfDocument)
+  return { state, shapeCount: measured }
+}
+
+function collect<T>(parts: Uint8Array[], live: LiveDocument | null, measure: (doc: Y.Doc) => T): { state: Uint8Array; measured: T } {
   let missing = parts
   if (live) {
     const snapshot = Y.snapshot(live.doc)
     missing = parts.filter((part) => !Y.snapshotContainsUpdate(snapshot, part))
-    if (missing.length === 0) return live.state
+    if (missing.length === 0) return { state: live.state, measured: measure(live.doc) }
     missing.unshift(live.state)
   }
   const doc = new Y.Doc({ gc: true })
@@ -160,7 +174,7 @@ export function collectedState(parts: Uint8Array[], live: LiveDocument | null): 
     Y.transact(doc, () => {
       for (const part of missing) Y.applyUpdate(doc, part)
     })
-    return Y.encodeStateAsUpdate(doc)
+    return { state: Y.encodeStateAsUpdate(doc), measured: measure(doc) }
   } finally {
     doc.destroy()
   }
