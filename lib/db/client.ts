@@ -24,7 +24,10 @@ export function providerOf(databaseUrl: string): Provider {
  */
 const SQLITE_BUSY_TIMEOUT_MS = 250
 
-const adapters = new WeakMap<Database, SharedAdapterFactory>()
+// On globalThis: Next bundles this module once per route, and a client made (and cached on
+// globalThis by app/_server/db.ts) in one route's copy must be found by another route's copy.
+const ADAPTERS_KEY = Symbol.for('whiteboard.db.adapters')
+const adapters: WeakMap<Database, SharedAdapterFactory> = ((globalThis as { [ADAPTERS_KEY]?: WeakMap<Database, SharedAdapterFactory> })[ADAPTERS_KEY] ??= new WeakMap())
 
 /**
  * Creates a Prisma client on the driver adapter that DATABASE_URL selects. Only that provider's
