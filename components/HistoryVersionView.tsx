@@ -45,13 +45,13 @@ export default function HistoryVersionView({ roomId, live, versions, selectedId,
   const liveRecords = useLiveDocument(live)
 
   useEffect(() => {
+    setError(null)
     const cached = cache.current.get(selectedId)
     if (cached) return setLoaded({ id: selectedId, records: cached })
     const abort = new AbortController()
     loadVersion(roomId, selectedId, abort.signal).then(
       ({ records }) => {
         cache.current.set(selectedId, records)
-        setError(null)
         setLoaded({ id: selectedId, records })
       },
       (failure: unknown) => {
@@ -74,11 +74,16 @@ export default function HistoryVersionView({ roomId, live, versions, selectedId,
     setError(null)
     try {
       const shapeIds = target.kind === 'shapes' ? target.ids : null
+      const plan = (records: TLRecord[]) => (shapeIds ? planShapeRestore(loaded.records, records, shapeIds) : planVersionRestore(loaded.records, records))
+      const planned = plan(documentRecordsOf(live.store))
+      if (planned.put.length === 0 && planned.remove.length === 0) {
+        setConfirming(null)
+        setError('Nothing to restore: the board already matches this version there.')
+        return
+      }
       await saveVersion(roomId, beforeRestoreLabel(personName, version, shapeIds?.length), 'before-restore')
       // Planned against the board as it is once the copy is saved, so edits made meanwhile count.
-      const now = documentRecordsOf(live.store)
-      const changes = shapeIds ? planShapeRestore(loaded.records, now, shapeIds) : planVersionRestore(loaded.records, now)
-      applyRecordChanges(live, changes, shapeIds ? 'restore shapes' : 'restore version')
+      applyRecordChanges(live, plan(documentRecordsOf(live.store)), shapeIds ? 'restore shapes' : 'restore version')
       setConfirming(null)
       onRestored()
     } catch (failure) {
@@ -157,7 +162,15 @@ export default function HistoryVersionView({ roomId, live, versions, selectedId,
         )}
       </div>
       {confirming && shown && (
-        <div className="version-confirm" role="dialog" aria-modal="true" aria-labelledby="version-confirm-title">
+        <div
+          className="version-confirm"
+          role="dialog"
+          aria-modal="true"
+          aria-labelledby="version-confirm-title"
+          onKeyDown={(event) => {
+            if (event.key === 'Escape' && !busy) setConfirming(null)
+          }}
+        >
           <h2 id="version-confirm-title">{confirming.kind === 'version' ? 'Restore this version?' : 'Restore the selected shapes?'}</h2>
           <p>
             {confirming.kind === 'version'
@@ -166,7 +179,7 @@ export default function HistoryVersionView({ roomId, live, versions, selectedId,
             The board as it is now is saved first as a version, and you can undo the restore.
           </p>
           <span className="row">
-            <button type="button" className="small-button" disabled={busy} onClick={() => setConfirming(null)}>
+            <button type="button" className="small-button" disabled={busy} autoFocus onClick={() => setConfirming(null)}>
               Cancel
             </button>
             <button type="button" className="small-button primary" disabled={busy} onClick={() => void restore(confirming)}>
