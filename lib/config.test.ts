@@ -182,7 +182,7 @@ describe('app configuration', () => {
       syncPublicUrl: null,
       syncPort: 1234,
       syncInternalUrl: 'http://127.0.0.1:1234',
-      rateLimits: { token: 600, upload: 30, board: 20 },
+      rateLimits: { token: 600, upload: 30, board: 20, version: 30 },
       trustProxyHops: 0,
       insecureCookies: false,
     })
@@ -204,7 +204,7 @@ describe('app configuration', () => {
     expect(config).toMatchObject({
       databaseUrl: 'postgresql://wb@db.example:5432/wb',
       syncPublicUrl: 'wss://board.example/sync',
-      rateLimits: { token: 60, upload: 5, board: 2 },
+      rateLimits: { token: 60, upload: 5, board: 2, version: 30 },
       trustProxyHops: 1,
       insecureCookies: true,
     })

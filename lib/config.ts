@@ -61,6 +61,7 @@ const variables = z.object({
   TOKEN_REQUESTS_PER_MIN: wholeNumber(600, 1).describe('room tokens per minute per client (POST /api/token; more: 429)'),
   UPLOADS_PER_MIN: wholeNumber(30, 1).describe('image uploads per minute per client (POST /api/assets; more: 429)'),
   BOARDS_PER_MIN: wholeNumber(20, 1).describe('new boards per minute per client (more: back home with a notice)'),
+  VERSIONS_PER_MIN: wholeNumber(30, 1).describe('versions saved or restored per minute per client (POST …/versions, …/restore; more: 429)'),
   INSECURE_COOKIES: flag.describe('1: the guest cookie is not marked Secure in production (plain-http deployments only)'),
   HEARTBEAT_MS: wholeNumber(30_000, 50).describe('ping interval; presence is pushed every half interval'),
   AUTH_TIMEOUT_MS: wholeNumber(10_000, 10).describe('time a new socket has to send its auth frame'),
@@ -157,6 +158,7 @@ export const APP_VARIABLES = [
   'TOKEN_REQUESTS_PER_MIN',
   'UPLOADS_PER_MIN',
   'BOARDS_PER_MIN',
+  'VERSIONS_PER_MIN',
   'INSECURE_COOKIES',
 ] as const satisfies readonly Variable[]
 
@@ -237,7 +239,7 @@ export interface AppConfig {
   /** The sync server's HTTP address as the app reaches it (no trailing slash). */
   syncInternalUrl: string
   /** Requests per minute per client for each limited endpoint. */
-  rateLimits: { token: number; upload: number; board: number }
+  rateLimits: { token: number; upload: number; board: number; version: number }
   /** As for the sync server: proxies in front of the app that append to X-Forwarded-For. */
   trustProxyHops: number
   /** Leave Secure off the guest cookie in production (a plain-http deployment). */
@@ -340,7 +342,7 @@ export function loadAppConfig(env: Environment = process.env): AppConfig {
     syncPublicUrl: c.SYNC_PUBLIC_URL ?? null,
     syncPort: c.SYNC_PORT,
     syncInternalUrl: c.SYNC_INTERNAL_URL ?? `http://127.0.0.1:${c.SYNC_PORT}`,
-    rateLimits: { token: c.TOKEN_REQUESTS_PER_MIN, upload: c.UPLOADS_PER_MIN, board: c.BOARDS_PER_MIN },
+    rateLimits: { token: c.TOKEN_REQUESTS_PER_MIN, upload: c.UPLOADS_PER_MIN, board: c.BOARDS_PER_MIN, version: c.VERSIONS_PER_MIN },
     trustProxyHops: c.TRUST_PROXY_HOPS,
     insecureCookies: c.INSECURE_COOKIES,
   }

@@ -21,7 +21,7 @@ function upload(headers: Record<string, string> = {}): NextRequest {
 }
 
 /** Status of one upload request from TCP peer `peer` (undefined: not behind app/_server/httpServer.mjs). */
-function statusOf(rateLimited: (request: NextRequest, endpoint: 'upload') => Response | null, peer: string | undefined, headers: Record<string, string> = {}): number {
+function statusOf(rateLimited: (request: NextRequest, endpoint: 'upload' | 'version') => Response | null, peer: string | undefined, headers: Record<string, string> = {}): number {
   return peers.run(peer, () => rateLimited(upload(headers), 'upload'))?.status ?? 200
 }
 
@@ -36,6 +36,13 @@ describe('route handler rate limits', () => {
     expect(refused?.headers.get('retry-after')).toBe('60')
     expect(await refused?.json()).toEqual({ error: 'too many requests; try again in a minute' })
     expect(statusOf(rateLimited, '203.0.113.2')).toBe(200)
+  })
+
+  it('limits saving and restoring versions by VERSIONS_PER_MIN, counted apart from uploads', async () => {
+    const { rateLimited } = await limiter({ VERSIONS_PER_MIN: '2' })
+    const versionStatus = () => peers.run('203.0.113.9', () => rateLimited(new NextRequest('http://localhost:3000/api/boards/b/versions', { method: 'POST' }), 'version'))?.status ?? 200
+    expect([versionStatus(), versionStatus(), versionStatus()]).toEqual([200, 200, 429])
+    expect(statusOf(rateLimited, '203.0.113.9')).toBe(200)
   })
 
   it('counts the TCP peer whatever X-Forwarded-For or X-Real-IP the client sends (TRUST_PROXY_HOPS=0)', async () => {

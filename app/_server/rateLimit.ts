@@ -5,7 +5,7 @@ import type { AppConfig } from '../../lib/config.ts'
 import { appConfig } from './config.ts'
 import { requestSocketAddress } from './socketAddress.ts'
 
-/** The endpoints with a per-client limit (TOKEN_REQUESTS_PER_MIN, UPLOADS_PER_MIN, BOARDS_PER_MIN). */
+/** The endpoints with a per-client limit (TOKEN_REQUESTS_PER_MIN, UPLOADS_PER_MIN, BOARDS_PER_MIN, VERSIONS_PER_MIN). */
 export type LimitedEndpoint = keyof AppConfig['rateLimits']
 
 /**
@@ -20,6 +20,7 @@ const counters: Record<LimitedEndpoint, WindowCounter> = {
   token: new WindowCounter(60_000),
   upload: new WindowCounter(60_000),
   board: new WindowCounter(60_000),
+  version: new WindowCounter(60_000),
 }
 
 /**

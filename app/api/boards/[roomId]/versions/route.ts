@@ -2,6 +2,7 @@ import { NextResponse, type NextRequest } from 'next/server'
 import { listVersions } from '../../../../../lib/db/versions.ts'
 import { checkVersionLabel } from '../../../../../lib/versions.ts'
 import { findBoardByLink } from '../../../../_server/boards.ts'
+import { rateLimited } from '../../../../_server/rateLimit.ts'
 import { database } from '../../../../_server/db.ts'
 import { callSyncInternal, readVersionRequest } from '../../../../_server/syncInternal.ts'
 
@@ -22,6 +23,9 @@ export async function GET(_request: NextRequest, { params }: Params) {
  * History panel saves one before a restore made in the editor); 201 with the version.
  */
 export async function POST(request: NextRequest, { params }: Params) {
+  // Each version stores a compressed copy of the whole board.
+  const limited = rateLimited(request, 'version')
+  if (limited) return limited
   const board = await findBoardByLink('b', (await params).roomId)
   if (!board) return NextResponse.json(UNKNOWN_BOARD, { status: 404 })
   const body = await readVersionRequest(request)

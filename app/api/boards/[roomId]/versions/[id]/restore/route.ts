@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { isValidVersionId } from '../../../../../../../lib/versions.ts'
 import { findBoardByLink } from '../../../../../../_server/boards.ts'
 import { GUEST_COOKIE, readGuestCookie } from '../../../../../../_server/guest.ts'
+import { rateLimited } from '../../../../../../_server/rateLimit.ts'
 import { callSyncInternal, readVersionRequest } from '../../../../../../_server/syncInternal.ts'
 
 const restoreRequest = z
@@ -20,6 +21,9 @@ const restoreRequest = z
  * the history says who restored.
  */
 export async function POST(request: NextRequest, { params }: { params: Promise<{ roomId: string; id: string }> }) {
+  // Each restore first saves a compressed copy of the whole board.
+  const limited = rateLimited(request, 'version')
+  if (limited) return limited
   const { roomId, id } = await params
   const board = await findBoardByLink('b', roomId)
   if (!board) return NextResponse.json({ error: 'unknown board' }, { status: 404 })
