@@ -1,5 +1,5 @@
 import { getAssetUrls } from '@tldraw/assets/selfHosted'
-import { createContext, useContext, useEffect, useMemo, useState } from 'react'
+import { createContext, useContext, useEffect, useMemo, useRef, useState } from 'react'
 import { Tldraw, atom, createTLStore, useEditor, useValue, type Editor, type TLComponents, type TLRecord, type TLShapeId, type TLStore } from 'tldraw'
 import { isDocumentRecord, type VersionDiff } from '@/lib/client/versionDiff.ts'
 
@@ -96,7 +96,13 @@ export interface HistoryVersionCanvasProps {
  */
 export default function HistoryVersionCanvas({ live, records, diff, onEditor }: HistoryVersionCanvasProps) {
   const [store] = useState(() => createVersionStore(live.store, records))
-  useEffect(() => showRecords(store, records), [store, records])
+  // The records the store holds: the first ones are put at creation, so mounting does not put them twice.
+  const shownRecords = useRef(records)
+  useEffect(() => {
+    if (records === shownRecords.current) return
+    showRecords(store, records)
+    shownRecords.current = records
+  }, [store, records])
   const highlight = useMemo(() => ({ diff, live }), [diff, live])
 
   return (
