@@ -58,6 +58,7 @@ export default defineConfig({
       TOKEN_REQUESTS_PER_MIN: '100000',
       UPLOADS_PER_MIN: '100000',
       BOARDS_PER_MIN: '100000',
+      VERSIONS_PER_MIN: '100000',
     },
   },
 })
