@@ -100,7 +100,10 @@ async function saveVersion(roomId: string, json: unknown, { rooms, store }: Inte
   if (!parsed.success) throw fail(400, 'body must be { kind?: "named" | "before-restore", label: string }')
   const label = checkVersionLabel(parsed.data.label)
   if ('error' in label) throw fail(400, label.error)
-  return saved(await store.saveVersion(roomId, { kind: parsed.data.kind, label: label.label, live: liveOf(rooms.get(roomId)), skipIfUnchanged: false }))
+  const room = rooms.get(roomId)
+  const version = saved(await store.saveVersion(roomId, { kind: parsed.data.kind, label: label.label, live: liveOf(room), skipIfUnchanged: false }))
+  room?.versionSaved()
+  return version
 }
 
 /**
@@ -124,6 +127,7 @@ async function restoreVersion(roomId: string, json: unknown, { rooms, store, log
   try {
     room = await loadedRoom(rooms, roomId)
     const beforeRestore = saved(await store.saveVersion(roomId, { kind: 'before-restore', label, live: liveOf(room), skipIfUnchanged: false }))
+    room.versionSaved()
     // The room again: it may have been evicted, or have changed, while the version was written.
     room = await loadedRoom(rooms, roomId)
     const change = computeRestore(room.doc, records, shapeIds)

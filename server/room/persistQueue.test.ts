@@ -7,7 +7,7 @@ import { MemoryRoomStore } from '../storage/memoryRoomStore.ts'
 import type { LiveDocument, SyncStorage } from '../storage/roomStore.ts'
 import { boardRecords, shape, versionMethodsOf } from '../testing/support.ts'
 import type { RoomPeer } from './peer.ts'
-import { PersistQueue, type StoredConfirmation } from './persistQueue.ts'
+import { EDITOR_RECORD_INTERVAL_MS, PersistQueue, type StoredConfirmation } from './persistQueue.ts'
 import { fakePeer } from '../testing/fakePeer.ts'
 
 const INTERVAL_MS = 100
@@ -207,6 +207,33 @@ describe('PersistQueue', () => {
     queue.adopt([edit(doc, 'shape:adopted')])
     await vi.advanceTimersByTimeAsync(INTERVAL_MS)
     expect(recorded).toEqual([['a', 'b']])
+    queue.destroy()
+  })
+
+  it('records a user at most once per EDITOR_RECORD_INTERVAL_MS while they keep editing, and again right after a version', async () => {
+    const { queue, receive, peers, doc, inner, store } = setUp()
+    await inner.load('r')
+    const recorded: number[] = []
+    const recordEditors = store.recordEditors
+    store.recordEditors = async (roomId, editors, at) => {
+      recorded.push(at.getTime())
+      await recordEditors(roomId, editors, at)
+    }
+    const a = peer('a')
+    peers.add(a)
+    for (let i = 0; i < 10; i++) {
+      receive(a, edit(doc, `shape:${i}`))
+      await vi.advanceTimersByTimeAsync(INTERVAL_MS)
+    }
+    expect(recorded).toEqual([INTERVAL_MS])
+    queue.versionSaved()
+    receive(a, edit(doc, 'shape:after-version'))
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS)
+    expect(recorded).toEqual([INTERVAL_MS, 11 * INTERVAL_MS])
+    await vi.advanceTimersByTimeAsync(EDITOR_RECORD_INTERVAL_MS)
+    receive(a, edit(doc, 'shape:later'))
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS)
+    expect(recorded).toHaveLength(3)
     queue.destroy()
   })
 

@@ -1,5 +1,6 @@
 import type { ServerConfig } from '../../lib/config.ts'
 import type { PeerIdentity, SavedMessage } from '../../lib/protocol.ts'
+import type { VersionAuthor } from '../../lib/versions.ts'
 import type { RoomLink } from '../fanout/roomLink.ts'
 import type { Metrics } from '../http/metrics.ts'
 import type { Logger } from '../log.ts'
@@ -29,6 +30,13 @@ export type StoredConfirmation = Pick<RoomLink, 'lastSeq' | 'confirmStored'>
 const MAX_RETRY_DELAY_MS = 10_000
 
 /**
+ * A user editing a room is recorded as its editor at most this often (and again after each
+ * version). Scaled out, a version saved by another instance does not reset this instance's
+ * record: a user whose only edits fall within this interval after it is missed as an author.
+ */
+export const EDITOR_RECORD_INTERVAL_MS = 30_000
+
+/**
  * A room's writes: batches its updates to the store's log on the shared persist-interval grid,
  * retries a failed write with back-off (the updates stay queued, in order), tells each peer when
  * its edits are stored (`saved`), records who edited (the authors of the next version), and
@@ -43,6 +51,8 @@ export class PersistQueue {
    * Updates adopted from a dead instance have no known author.
    */
   private pendingAuthors = new Set<PeerIdentity>()
+  /** When each user was last recorded as an editor of this room (see recordAuthors). */
+  private readonly recordedAt = new Map<string, number>()
   /** The same for the batch being written. */
   private flushingPeers: Map<RoomPeer, number> | null = null
   /** Update frames received from each edit peer (the `through` of its `saved` frames). */
@@ -179,17 +189,31 @@ export class PersistQueue {
   }
 
   /**
-   * Records the editors of a stored batch, one call per batch. A failure costs only attribution
-   * (the edits are stored): they are recorded again with the next batch that holds their edits.
+   * Records the editors of a stored batch: each user at most once per EDITOR_RECORD_INTERVAL_MS, and
+   * again after a version was saved (versionSaved), so a busy room writes a row per user now and
+   * then rather than one statement per batch. A failure costs only attribution (the edits are
+   * stored): the user is recorded again with the next batch that holds their edits.
    */
   private async recordAuthors(authors: Set<PeerIdentity>): Promise<void> {
-    // One per user, whichever of their connections (tabs, devices) edited.
-    const editors = Array.from(new Map(Array.from(authors, ({ id, name }) => [id, { id, name }] as const)).values())
+    const now = Date.now()
+    const editors = new Map<string, VersionAuthor>()
+    for (const { id, name } of authors) {
+      const recorded = this.recordedAt.get(id)
+      if (recorded === undefined || now - recorded >= EDITOR_RECORD_INTERVAL_MS) editors.set(id, { id, name })
+    }
+    if (editors.size === 0) return
+    for (const id of editors.keys()) this.recordedAt.set(id, now)
     try {
-      await this.options.store.recordEditors(this.roomId, editors, new Date())
+      await this.options.store.recordEditors(this.roomId, Array.from(editors.values()), new Date(now))
     } catch (error) {
+      for (const id of editors.keys()) this.recordedAt.delete(id)
       this.options.log.warn({ room: this.roomId, err: error }, 'recording editors failed')
     }
+  }
+
+  /** A version of the room was saved: whoever edits next is recorded again, as an author of the next version. */
+  versionSaved(): void {
+    this.recordedAt.clear()
   }
 
   /** Folds a non-empty log into the snapshot (before eviction, so the next load reads one blob). */

@@ -74,7 +74,13 @@ export class Room {
       flush: () => this.writes.flush(),
       // Scaled out, another instance may have stored rows this one has not seen: the store rebuilds the state.
       live: this.link ? undefined : this.document.encodeLive,
+      saved: () => this.writes.versionSaved(),
     })
+  }
+
+  /** A version of this room was saved outside its automatic versions (a named or before-restore one): editors are recorded afresh. */
+  versionSaved(): void {
+    this.writes.versionSaved()
   }
 
   /** Loads a room from the store. Throws if the store fails: nothing is written for a room that did not load. */

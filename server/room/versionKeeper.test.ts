@@ -35,12 +35,13 @@ function setUp() {
   const store = fakeVersionStore()
   const flushes: number[] = []
   const live = vi.fn()
+  const saved = vi.fn()
   const keeper = new VersionKeeper(
     'r',
     { store, log: createLogger('silent'), versionIdleMs: IDLE_MS, versionEveryMs: EVERY_MS, versionRetentionDays: 30 },
-    { flush: async () => void flushes.push(Date.now()), live },
+    { flush: async () => void flushes.push(Date.now()), live, saved },
   )
-  return { store, flushes, keeper, live }
+  return { store, flushes, keeper, live, saved }
 }
 
 beforeEach(() => {
@@ -53,7 +54,7 @@ afterEach(() => {
 
 describe('VersionKeeper', () => {
   it('saves an automatic version once the room has been quiet for the idle period after a burst, flushing first and thinning after', async () => {
-    const { store, flushes, keeper, live } = setUp()
+    const { store, flushes, keeper, live, saved } = setUp()
     for (let i = 0; i < 5; i++) {
       keeper.changed()
       await vi.advanceTimersByTimeAsync(300)
@@ -65,6 +66,7 @@ describe('VersionKeeper', () => {
     expect(store.saves).toEqual([{ at: 2_200, options: { kind: 'auto', label: null, skipIfUnchanged: true, live } }])
     expect(flushes).toEqual([2_200])
     expect(store.thinned).toEqual([2_200])
+    expect(saved).toHaveBeenCalledTimes(1)
     keeper.stop()
   })
 

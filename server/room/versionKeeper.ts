@@ -14,6 +14,8 @@ export interface VersionHooks {
   flush: () => Promise<void>
   /** The live document on a single instance (as compaction takes it); undefined when scaled out. */
   live: (() => LiveDocument) | undefined
+  /** A version was saved (or found identical to the newest): editors are recorded afresh. */
+  saved: () => void
 }
 
 /**
@@ -79,6 +81,7 @@ export class VersionKeeper {
     try {
       await this.hooks.flush()
       const version = await store.saveVersion(this.roomId, { kind: 'auto', label: null, skipIfUnchanged: true, live: this.hooks.live })
+      this.hooks.saved()
       await store.thinVersions(this.roomId, new Date(), this.options.versionRetentionDays)
       if (version) log.debug({ room: this.roomId, version: version.id }, 'automatic version saved')
     } catch (error) {
