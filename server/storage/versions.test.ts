@@ -5,11 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { createDatabase, providerOf } from '../../lib/db/client.ts'
 import { recordsOfState } from '../../lib/db/versions.ts'
-import { startTestServer, useTempDatabase, type StartedTestServer } from '../testing/fixture.ts'
+import { startTestServer, type StartedTestServer } from '../testing/fixture.ts'
 import { boardRecords, shape, waitUntil } from '../testing/support.ts'
-import { PrismaRoomStore } from './prismaRoomStore.ts'
 
 const provider = process.env.TEST_DATABASE_PROVIDER === 'postgresql' ? 'postgresql' : 'sqlite'
 
@@ -128,26 +126,5 @@ describe(`version history (${provider})`, () => {
     const listed = await server.store.listVersions('retained')
     expect(listed[0]).toMatchObject({ kind: 'auto', shapeCount: 1 })
     expect(listed.slice(1).map((version) => version.id)).toEqual([old[4], old[2], old[1]])
-  })
-})
-
-describe.runIf(provider === 'postgresql')('version history scaled out (postgresql)', () => {
-  it('two instances saving the same room at once write exactly one version', async () => {
-    const database = await useTempDatabase('postgresql')
-    const [first, second] = await Promise.all([createDatabase(database.url), createDatabase(database.url)])
-    const stores = [new PrismaRoomStore(first, providerOf(database.url)), new PrismaRoomStore(second, providerOf(database.url))]
-    try {
-      await stores[0].load('shared')
-      const doc = new Y.Doc()
-      for (let i = 0; i < 20; i++) boardRecords(doc).set(`shape:${i}`, shape(`shape:${i}`))
-      await stores[0].append('shared', [Y.encodeStateAsUpdate(doc)])
-      for (let round = 0; round < 5; round++) {
-        const saved = await Promise.all(stores.map((store) => store.saveVersion('shared', { kind: 'auto', label: null, skipIfUnchanged: true })))
-        expect(saved.filter((version) => version !== null)).toHaveLength(round === 0 ? 1 : 0)
-      }
-      expect(await stores[1].listVersions('shared')).toHaveLength(1)
-    } finally {
-      await Promise.all([first.$disconnect(), second.$disconnect()])
-    }
   })
 })
