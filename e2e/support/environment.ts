@@ -1,10 +1,14 @@
 import path from 'node:path'
 
-/** Fixed settings of the browser suite: its own ports and secret, so it never meets a dev server. */
+// Two suites can run side by side on one machine when one of them sets E2E_APP_PORT and E2E_SYNC_PORT.
+const appPort = Number(process.env.E2E_APP_PORT ?? 3100)
+const syncPort = Number(process.env.E2E_SYNC_PORT ?? 1334)
+
+/** Settings of the browser suite: its own ports (3100 and 1334 by default) and secret, so it never meets a dev server. */
 export const E2E = {
-  appPort: 3100,
-  syncPort: 1334,
-  appUrl: 'http://127.0.0.1:3100',
+  appPort,
+  syncPort,
+  appUrl: `http://127.0.0.1:${appPort}`,
   authSecret: 'e2e-secret-e2e-secret-e2e-secret-0123456789',
 } as const
 
