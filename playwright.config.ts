@@ -42,8 +42,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    // A production build, served the way `npm start` serves it (app/_server/httpServer.mjs); exec so Playwright stops the server itself.
-    command: `node_modules/.bin/next build && exec node app/_server/httpServer.mjs --hostname 127.0.0.1 --port ${E2E.appPort}`,
+    // A production build with its service worker (serwist.config.js), served the way `npm start` serves it
+    // (app/_server/httpServer.mjs); exec so Playwright stops the server itself.
+    command: `node_modules/.bin/next build && node_modules/.bin/serwist build && exec node app/_server/httpServer.mjs --hostname 127.0.0.1 --port ${E2E.appPort}`,
     url: E2E.appUrl,
     timeout: 240_000,
     reuseExistingServer: false,
