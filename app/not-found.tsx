@@ -1,4 +1,5 @@
 import Link from 'next/link'
+import ForgetMissingBoard from '@/components/ForgetMissingBoard.tsx'
 
 /** Shown for an unknown board and for any link that was mistyped or tampered with. */
 export default function NotFound() {
@@ -11,6 +12,7 @@ export default function NotFound() {
           Start a new board
         </Link>
       </p>
+      <ForgetMissingBoard />
     </main>
   )
 }

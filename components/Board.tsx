@@ -5,11 +5,12 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { DefaultSharePanel, Tldraw, type Editor, type TLComponents } from 'tldraw'
 import 'tldraw/tldraw.css'
 import { createBoardAssetStore } from '@/lib/client/assetStore.ts'
-import { openBoardSession, type BoardLink, type BoardSession, type GuestIdentity } from '@/lib/client/boardSession.ts'
+import { BoardOfflineError, openBoardSession, type BoardLink, type BoardSession, type GuestIdentity } from '@/lib/client/boardSession.ts'
 import { loadGuestIdentity } from '@/lib/client/guestIdentity.ts'
 import { rememberBoard } from '@/lib/client/recentBoards.ts'
 import BoardPanel from './BoardPanel.tsx'
 import HistoryPanel from './HistoryPanel.tsx'
+import BoardGoneNotice from './BoardGoneNotice.tsx'
 import SkippedRecordsNotice from './SkippedRecordsNotice.tsx'
 import type { ShareIds } from './ShareDialog.tsx'
 
@@ -30,7 +31,10 @@ declare global {
 // Fonts, icons and translations are served by this app from /tldraw (copied by next.config.js).
 const assetUrls = getAssetUrls({ baseUrl: '/tldraw' })
 
-type LoadState = { status: 'loading' } | { status: 'ready'; session: BoardSession } | { status: 'error'; message: string }
+type LoadState =
+  | { status: 'loading' }
+  | { status: 'ready'; session: BoardSession }
+  | { status: 'error'; message: string; offline: boolean }
 
 /** A board: connects to the sync server, then renders tldraw on the shared store. */
 export default function Board({ link, name, shareIds }: BoardProps) {
@@ -40,6 +44,8 @@ export default function Board({ link, name, shareIds }: BoardProps) {
   const [liveEditor, setLiveEditor] = useState<Editor | null>(null)
   const [historyOpen, setHistoryOpen] = useState(false)
   const toggleHistory = useCallback(() => setHistoryOpen((open) => !open), [])
+  // Bumped to try opening again (back online after failing offline).
+  const [attempt, setAttempt] = useState(0)
 
   useEffect(() => {
     rememberBoard({ kind: link.kind, id: link.id, name })
@@ -59,14 +65,27 @@ export default function Board({ link, name, shareIds }: BoardProps) {
         setState({ status: 'ready', session: opened })
       },
       (error: unknown) => {
-        if (!abort.signal.aborted) setState({ status: 'error', message: error instanceof Error ? error.message : String(error) })
+        if (abort.signal.aborted) return
+        setState({ status: 'error', message: error instanceof Error ? error.message : String(error), offline: error instanceof BoardOfflineError })
       },
     )
     return () => {
       abort.abort()
       session?.dispose()
     }
-  }, [link])
+  }, [link, attempt])
+
+  // A board that could not open offline opens by itself when the network is back.
+  const offlineError = state.status === 'error' && state.offline
+  useEffect(() => {
+    if (!offlineError) return
+    const retry = () => {
+      setState({ status: 'loading' })
+      setAttempt((n) => n + 1)
+    }
+    window.addEventListener('online', retry)
+    return () => window.removeEventListener('online', retry)
+  }, [offlineError])
 
   const session = state.status === 'ready' ? state.session : null
   // History is for the edit link only: the view page never knows the room id the API needs.
@@ -99,7 +118,7 @@ export default function Board({ link, name, shareIds }: BoardProps) {
   if (state.status === 'error') {
     return (
       <main className="error-page" data-testid="board-error">
-        <h1>Could not open this board</h1>
+        <h1>{state.offline ? 'You are offline' : 'Could not open this board'}</h1>
         <p className="muted">{state.message}</p>
       </main>
     )
@@ -122,6 +141,7 @@ export default function Board({ link, name, shareIds }: BoardProps) {
         <HistoryPanel roomId={historyRoomId} live={liveEditor} personName={identity?.name ?? ''} onClose={() => setHistoryOpen(false)} />
       )}
       <SkippedRecordsNotice session={session} />
+      <BoardGoneNotice session={session} />
     </div>
   )
 }

@@ -24,7 +24,7 @@ test('a view-only visitor sees live changes, cannot draw, and the server refuses
     () =>
       new Promise<number | undefined>((resolve) => {
         const { provider, doc } = window.boardSession!
-        provider.on('connection-close', (event) => resolve(event?.code))
+        provider!.on('connection-close', (event) => resolve(event?.code))
         const live = doc.getMap('records').get('shape:live') as Record<string, unknown>
         doc.getMap('records').set('shape:forced', { ...live, id: 'shape:forced', x: 900 })
       }),

@@ -5,6 +5,7 @@ import {
   createPresenceStateDerivation,
   createTLStore,
   createUserId,
+  react,
   type Signal,
   type TLAssetStore,
   type TLRecord,
@@ -14,8 +15,12 @@ import {
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { BOARD_RECORDS_MAP, Close, type PresencePeer, type Scope, type ServerControlMessage } from '../protocol.ts'
-import { createAuthSocketClass } from './authSocket.ts'
+import { TOKEN_REFUSED_CLOSE, createAuthSocketClass } from './authSocket.ts'
 import { LOCAL_STORE_ORIGIN, bindPresenceToAwareness, bindStoreToYRecords, warnSkippedRecord } from './binding.ts'
+import { dropLocalCopy, openLocalCopy, type LocalCopy } from './localCopy.ts'
+import { forgetPageForOffline } from './offlineShell.ts'
+import { forgetBoard } from './recentBoards.ts'
+import { startTabSync } from './tabSync.ts'
 
 /** Which link opened the board: `b` (edit, carries the room id) or `v` (view-only, carries the view id). */
 export type LinkKind = 'b' | 'v'
@@ -41,10 +46,12 @@ export interface RoomTokenResponse {
 }
 
 /**
- * connecting: never live yet · live: authenticated and syncing · reconnecting: lost the server,
- * edits are kept locally · refused: the server closed for good (e.g. a newer board version: reload).
+ * connecting: never live yet · live: authenticated and syncing · offline: the browser has no
+ * network (changes are kept on this device) · reconnecting: the network is there but the server is
+ * not, changes are kept · refused: the server closed for good (e.g. a newer board version: reload)
+ * · gone: the board was deleted or its link reset; the copy on this device was removed.
  */
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'refused'
+export type ConnectionState = 'connecting' | 'live' | 'offline' | 'reconnecting' | 'refused' | 'gone'
 
 /**
  * saving: the document has local changes no `saved` frame has acknowledged yet · full: the server
@@ -52,6 +59,13 @@ export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'refused'
  * through on the next reconnect once something is deleted.
  */
 export type SaveState = 'saved' | 'saving' | 'full'
+
+/** The board cannot open: the browser is offline and holds no copy of it. */
+export class BoardOfflineError extends Error {
+  constructor() {
+    super('You are offline, and this board has not been opened on this device yet. It opens when you are back online.')
+  }
+}
 
 export class TokenRequestError extends Error {
   /** The board is gone or the link no longer valid: reconnecting cannot help. */
@@ -76,12 +90,15 @@ export async function requestRoomToken(link: BoardLink, identity: GuestIdentity)
 export interface BoardSession {
   store: TLStore
   doc: Y.Doc
-  provider: WebsocketProvider
+  /** The sync connection; null until the first token arrives (a board opened offline from its local copy). */
+  readonly provider: WebsocketProvider | null
   scope: Scope
   /** This guest's id (the token's `sub`, from the signed guest cookie). */
   userId: string
   connection: Signal<ConnectionState>
   saveState: Signal<SaveState>
+  /** The board's copy in this browser, with the changes the server has not acknowledged yet. */
+  local: LocalCopy
   /** Everyone in the room, from the server's presence frames (authenticated names). */
   peers: Signal<PresencePeer[]>
   /**
@@ -96,11 +113,38 @@ export interface BoardSession {
 
 // Tokens are fetched per connection; the first one (fetched to learn the sync URL) is reused if fresh.
 const FIRST_TOKEN_REUSE_MS = 30_000
+// Between failed first-token requests (the browser's `online` event retries at once).
+const TOKEN_RETRY_MS = [1_000, 2_000, 5_000, 10_000]
+// The server's close codes after which the board is gone for this link: its copy here is dropped.
+const GONE_CLOSE_CODES: readonly number[] = [TOKEN_REFUSED_CLOSE]
+
+function browserIsOffline(): boolean {
+  return typeof navigator !== 'undefined' && navigator.onLine === false
+}
+
+/** Resolves after `ms`, or at once when the browser comes back online or `signal` aborts. */
+function retryDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      window.removeEventListener('online', done)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    window.addEventListener('online', done)
+    signal.addEventListener('abort', done)
+  })
+}
 
 /**
- * Connects a board: fetches a room token, opens the auth-first socket through y-websocket,
- * waits for the first sync, then binds a new tldraw store to the shared Y.Doc and to awareness.
- * Resolves once the store holds the board, so the editor never seeds a page over a remote one.
+ * Opens a board. The board's copy in this browser (IndexedDB) is read first: when it holds the
+ * board, the store is bound to it at once and the editor shows it before any network answer,
+ * while the token, the socket and the first sync happen behind it and merge what others did. A
+ * board never synced on this device waits for the first sync instead, so the editor never seeds a
+ * page over a remote one; offline, it fails with BoardOfflineError. Every change is written to the
+ * copy, so edits made offline survive a reload or a closed tab and reach the server on the next
+ * connection; tabs of the same board share changes directly (tabSync.ts).
  */
 export async function openBoardSession(
   link: BoardLink,
@@ -109,33 +153,64 @@ export async function openBoardSession(
   signal: AbortSignal,
 ): Promise<BoardSession> {
   const identity = atom<GuestIdentity>('guest identity', initialIdentity)
-  const first = await requestRoomToken(link, initialIdentity)
-  let firstToken: { token: string; at: number } | null = { token: first.token, at: Date.now() }
-  const scope = first.scope
+  const readOnlyLink = link.kind === 'v'
+  const doc = new Y.Doc()
+  // A view-only copy keeps only what came from the server: it never holds edits to send.
+  const local = await openLocalCopy(link, doc, readOnlyLink ? { keepOrigin: (origin) => origin instanceof WebsocketProvider } : {})
+  const dispose: (() => void)[] = [() => doc.destroy(), () => void local.close()]
+  const disposeAll = () => {
+    for (const fn of dispose.reverse()) fn()
+    dispose.length = 0
+  }
+  const lifetime = new AbortController()
+  dispose.push(() => lifetime.abort())
+  const stop = AbortSignal.any([signal, lifetime.signal])
 
-  const connection = atom<ConnectionState>('connection', 'connecting')
-  const saveState = atom<SaveState>('save state', 'saved')
+  const connection = atom<ConnectionState>('connection', browserIsOffline() ? 'offline' : 'connecting')
+  const saveState = atom<SaveState>('save state', local.pending.get().size > 0 ? 'saving' : 'saved')
   const peers = atom<PresencePeer[]>('peers', [])
 
-  const onControl = (message: ServerControlMessage) => {
-    if (message.type === 'auth-ok') connection.set('live')
-    else if (message.type === 'presence') peers.set(message.peers)
-  }
-  // "All changes saved" only once the server has stored every update this socket sent.
-  const onSaved = (allSentAreStored: boolean) => {
-    if (allSentAreStored) saveState.set('saved')
-  }
-  const getToken = async () => {
-    if (firstToken && Date.now() - firstToken.at < FIRST_TOKEN_REUSE_MS) {
-      const { token } = firstToken
-      firstToken = null
-      return token
+  // The first token: retried while the network or the app is unreachable, refused for good when the board is gone.
+  const firstToken = (async () => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await requestRoomToken(link, identity.get())
+      } catch (error) {
+        if (error instanceof TokenRequestError && error.permanent) throw error
+        if (stop.aborted) throw stop.reason
+        if (connection.get() !== 'refused') connection.set(browserIsOffline() || !(error instanceof TokenRequestError) ? 'offline' : 'reconnecting')
+        await retryDelay(TOKEN_RETRY_MS[Math.min(attempt, TOKEN_RETRY_MS.length - 1)]!, stop)
+      }
     }
-    firstToken = null
-    return (await requestRoomToken(link, identity.get())).token
-  }
+  })()
+  firstToken.catch(() => {})
 
-  const identityUserId = createUserId(first.userId)
+  const renderLocally = local.meta !== null && local.recordCount > 0
+  let first: RoomTokenResponse | null = null
+  if (!renderLocally) {
+    try {
+      // Offline with no copy: say so at once rather than wait for a network that is not there.
+      let stopWatching = () => {}
+      const offline = new Promise<never>((_, reject) => {
+        stopWatching = react('offline without a copy', () => {
+          if (connection.get() === 'offline') reject(new BoardOfflineError())
+        })
+      })
+      try {
+        first = await Promise.race([firstToken, offline])
+      } finally {
+        stopWatching()
+      }
+    } catch (error) {
+      disposeAll()
+      if (error instanceof TokenRequestError && error.permanent) await dropLocalCopy(link)
+      throw error
+    }
+  }
+  const userId = first?.userId ?? local.meta!.userId
+  const scope: Scope = first?.scope ?? (readOnlyLink ? 'view' : 'edit')
+
+  const identityUserId = createUserId(userId)
   const currentUser = computed<TLUser>('current user', () =>
     UserRecordType.create({ id: identityUserId, name: identity.get().name, color: identity.get().color }),
   )
@@ -148,46 +223,113 @@ export async function openBoardSession(
     },
   })
 
-  const doc = new Y.Doc()
-  const provider = new WebsocketProvider(first.syncUrl, first.room, doc, {
-    WebSocketPolyfill: createAuthSocketClass({ getToken, onControl, onSaved, schema: store.schema.serialize() }) as unknown as typeof WebSocket,
-    // Cross-tab messages would bypass the server and its read-only check.
-    disableBc: true,
-    maxBackoffTime: 2_000,
-  })
-  provider.on('status', ({ status }) => {
-    if (status === 'disconnected' && connection.get() === 'live') connection.set('reconnecting')
-  })
-  // y-websocket stops reconnecting after a 44xx close (e.g. 4426: the board needs a newer app).
-  provider.on('closed', () => connection.set('refused'))
-  provider.on('connection-close', (event) => {
-    if (event?.code === Close.docTooLarge.code && event.reason === Close.docTooLarge.reason) saveState.set('full')
-  })
-
-  const dispose: (() => void)[] = [() => provider.destroy(), () => doc.destroy()]
-  const disposeAll = () => {
-    for (const fn of dispose.reverse()) fn()
+  const boardGone = () => {
+    connection.set('gone')
+    provider?.disconnect()
+    forgetBoard(link)
+    void forgetPageForOffline()
+    void local.drop()
+  }
+  const onControl = (message: ServerControlMessage) => {
+    if (message.type === 'auth-ok') connection.set('live')
+    else if (message.type === 'presence') peers.set(message.peers)
+  }
+  // "All changes saved" only once the server has stored every update this socket sent: every
+  // change this browser holds, its copy's earlier sessions included (they go in the sync reply).
+  const onSaved = (allSentAreStored: boolean) => {
+    if (!allSentAreStored || saveState.get() === 'full') return
+    saveState.set('saved')
+    local.clearPending()
   }
 
-  try {
-    await new Promise<void>((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason)
-      const onSync = (synced: boolean) => {
-        if (!synced) return
-        provider.off('sync', onSync)
-        signal.removeEventListener('abort', onAbort)
-        resolve()
+  let provider: WebsocketProvider | null = null
+  const connect = (token: RoomTokenResponse) => {
+    let firstTokenValue: { token: string; at: number } | null = { token: token.token, at: Date.now() }
+    const getToken = async () => {
+      if (firstTokenValue && Date.now() - firstTokenValue.at < FIRST_TOKEN_REUSE_MS) {
+        const value = firstTokenValue.token
+        firstTokenValue = null
+        return value
       }
-      const onAbort = () => {
-        provider.off('sync', onSync)
-        reject(signal.reason)
-      }
-      provider.on('sync', onSync)
-      signal.addEventListener('abort', onAbort)
+      firstTokenValue = null
+      return (await requestRoomToken(link, identity.get())).token
+    }
+    const opened = new WebsocketProvider(token.syncUrl, token.room, doc, {
+      WebSocketPolyfill: createAuthSocketClass({ getToken, onControl, onSaved, schema: store.schema.serialize() }) as unknown as typeof WebSocket,
+      // Cross-tab messages would bypass the server and its read-only check (tabSync.ts shares edits between edit tabs).
+      disableBc: true,
+      maxBackoffTime: 2_000,
     })
-  } catch (error) {
-    disposeAll()
-    throw error
+    opened.on('status', ({ status }) => {
+      if (status === 'disconnected' && connection.get() === 'live') connection.set(browserIsOffline() ? 'offline' : 'reconnecting')
+    })
+    opened.on('connection-close', (event) => {
+      if (event?.code === Close.docTooLarge.code && event.reason === Close.docTooLarge.reason) saveState.set('full')
+    })
+    // y-websocket stops reconnecting after a 44xx close: 4426 asks for a newer app (the copy here
+    // is kept and syncs after the reload); a board that is gone drops its copy.
+    opened.on('closed', (event) => {
+      if (GONE_CLOSE_CODES.includes(event.code)) boardGone()
+      else connection.set('refused')
+    })
+    // Each completed sync means the copy here holds everything the server has.
+    opened.on('sync', (synced) => {
+      if (synced) void local.setMeta({ userId: token.userId, syncedAt: Date.now(), schema: store.schema.serialize() })
+    })
+    dispose.push(() => opened.destroy())
+    provider = opened
+    return opened
+  }
+
+  // The browser knows first: close the socket when it goes offline (a socket left open would sit
+  // half-open until the heartbeat gives up) and connect again as soon as it is back.
+  const onOffline = () => {
+    if (connection.get() !== 'refused' && connection.get() !== 'gone') connection.set('offline')
+    provider?.disconnect()
+  }
+  const onOnline = () => {
+    if (connection.get() !== 'offline') return
+    connection.set(provider ? 'reconnecting' : 'connecting')
+    provider?.connect()
+  }
+  window.addEventListener('offline', onOffline)
+  window.addEventListener('online', onOnline)
+  dispose.push(() => {
+    window.removeEventListener('offline', onOffline)
+    window.removeEventListener('online', onOnline)
+  })
+
+  if (first) {
+    const opened = connect(first)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason)
+        const onSync = (synced: boolean) => {
+          if (!synced) return
+          opened.off('sync', onSync)
+          signal.removeEventListener('abort', onAbort)
+          resolve()
+        }
+        const onAbort = () => {
+          opened.off('sync', onSync)
+          reject(signal.reason)
+        }
+        opened.on('sync', onSync)
+        signal.addEventListener('abort', onAbort)
+      })
+    } catch (error) {
+      disposeAll()
+      throw error
+    }
+  } else {
+    firstToken.then(
+      (token) => {
+        if (!stop.aborted) connect(token)
+      },
+      (error: unknown) => {
+        if (error instanceof TokenRequestError && error.permanent && !stop.aborted) boardGone()
+      },
+    )
   }
 
   const yRecords = doc.getMap<TLRecord>(BOARD_RECORDS_MAP)
@@ -198,30 +340,43 @@ export async function openBoardSession(
   }
   // A viewer's store never writes to the document: the server would refuse it anyway.
   dispose.push(bindStoreToYRecords(store, yRecords, { readOnly: scope === 'view', onSkippedRecord }))
-  const markUnsaved = (_update: Uint8Array, origin: unknown) => {
-    if (origin === LOCAL_STORE_ORIGIN && saveState.get() !== 'full') saveState.set('saving')
+  if (scope === 'edit') dispose.push(startTabSync(`whiteboard-tabs:${link.kind}:${link.id}`, doc))
+  const markUnsaved = (transaction: Y.Transaction) => {
+    if (transaction.origin !== LOCAL_STORE_ORIGIN) return
+    const changed = [...transaction.changed].find(([type]) => type === (yRecords as unknown))?.[1]
+    if (!changed || changed.size === 0) return
+    local.addPending([...changed].filter((key): key is string => key !== null))
+    if (saveState.get() !== 'full') saveState.set('saving')
   }
-  doc.on('update', markUnsaved)
-  dispose.push(() => doc.off('update', markUnsaved))
+  doc.on('afterTransaction', markUnsaved)
+  dispose.push(() => doc.off('afterTransaction', markUnsaved))
   const presence = createPresenceStateDerivation(currentUser)(store)
-  dispose.push(bindPresenceToAwareness(store, provider.awareness, presence))
+  // Presence rides on the provider's awareness: bound once the provider exists.
+  const bindPresence = (opened: WebsocketProvider) => dispose.push(bindPresenceToAwareness(store, opened.awareness, presence))
+  if (provider) bindPresence(provider)
+  else firstToken.then(() => provider && !stop.aborted && bindPresence(provider), () => {})
 
   return {
     store,
     doc,
-    provider,
+    get provider() {
+      return provider
+    },
     scope,
-    userId: first.userId,
+    userId,
     connection,
     saveState,
+    local,
     peers,
     skippedRecords,
     setIdentity(next) {
       if (next.name === identity.get().name && next.color === identity.get().color) return
       identity.set(next)
       // The server shows the token's identity: reconnect so it issues presence under the new name.
-      provider.disconnect()
-      provider.connect()
+      if (provider) {
+        provider.disconnect()
+        provider.connect()
+      }
     },
     dispose: disposeAll,
   }

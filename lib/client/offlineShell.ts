@@ -20,3 +20,10 @@ export async function keepPageForOffline(href: string = location.href): Promise<
     // Not kept: the page answered with an error, or the network is gone. The next visit tries again.
   }
 }
+
+/** Drops a page from the pages cache (a board that was deleted, or whose link was reset). */
+export async function forgetPageForOffline(href: string = location.href): Promise<void> {
+  if (!('caches' in window)) return
+  const cache = await caches.open(OFFLINE_CACHES.pages)
+  await cache.delete(new URL(href, location.href).href, { ignoreVary: true })
+}

@@ -28,3 +28,13 @@ export function rememberBoard(board: Omit<RecentBoard, 'openedAt'>): void {
     // No storage: nothing to remember.
   }
 }
+
+/** Removes a board from the list (it was deleted, or its link reset). */
+export function forgetBoard(board: Pick<RecentBoard, 'kind' | 'id'>): void {
+  const rest = loadRecentBoards().filter((b) => !(b.kind === board.kind && b.id === board.id))
+  try {
+    localStorage.setItem(RECENT_KEY, JSON.stringify(rest))
+  } catch {
+    // No storage: nothing was remembered.
+  }
+}
