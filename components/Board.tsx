@@ -133,6 +133,7 @@ export default function Board({ link, name, shareIds }: BoardProps) {
         licenseKey={process.env.NEXT_PUBLIC_TLDRAW_LICENSE_KEY}
         components={components}
         onMount={(editor) => {
+          performance.mark('board:editor-mounted')
           window.editor = editor
           setLiveEditor(editor)
         }}

@@ -1,7 +1,7 @@
 import { expect, test, type Browser, type Page } from '@playwright/test'
-import { createBoard, createRectangles, openBoard, shapesOn, waitForLiveBoard, waitForSaved, type BoardPage } from './support/board.ts'
+import { createBoard, createRectangles, newGuest, openBoard, shapesOn, waitForLiveBoard, waitForSaved, type BoardPage } from './support/board.ts'
 import { createDatabase } from '../lib/db/client.ts'
-import { databaseUrl } from './support/environment.ts'
+import { E2E, databaseUrl } from './support/environment.ts'
 import { badge, isPageKeptOffline, readLocalCopy, waitForLocalCopy, waitForOfflineShell } from './support/offline.ts'
 
 // Offline-first boards (issue 15): the board's copy in IndexedDB, the app shell from the service
@@ -212,4 +212,51 @@ test('a deleted board drops its copy: when its page is opened again, and when th
   await ann.page.goto('/')
   await expect(ann.page.getByTestId('recent-board')).toHaveCount(0)
   await ann.context.close()
+})
+
+test('a server that refuses this app’s schema (4426) keeps the copy and its waiting changes; they sync after the reload', async ({ browser }) => {
+  const { editPath } = await createBoard(browser, 'Schema board')
+  const ben = await openBoard(browser, editPath, 'Ben')
+  // While `claimNewerSchema` is set, Ann's auth frames claim a newer tldraw schema than the server
+  // reads, as an app deployed before its sync server would. Routed before her page loads: the page
+  // keeps the WebSocket class it started with.
+  let claimNewerSchema = false
+  const annContext = await newGuest(browser, 'Ann')
+  await annContext.routeWebSocket(new RegExp(`:${E2E.syncPort}/`), (socket) => {
+    const server = socket.connectToServer()
+    socket.onMessage((message) => {
+      if (claimNewerSchema && typeof message === 'string' && message.includes('"auth"')) {
+        const auth = JSON.parse(message) as { schema: { schemaVersion: number } }
+        server.send(JSON.stringify({ ...auth, schema: { ...auth.schema, schemaVersion: auth.schema.schemaVersion + 100 } }))
+      } else server.send(message)
+    })
+    server.onMessage((message) => socket.send(message))
+  })
+  const ann = { context: annContext, page: await annContext.newPage() }
+  await ann.page.goto(editPath)
+  await waitForLiveBoard(ann.page)
+  await waitForOfflineShell(ann.page)
+  await waitForLocalCopy(ann.page, editPath)
+
+  await ann.context.setOffline(true)
+  await expect(ann.page.getByTestId('connection-state')).toHaveAttribute('data-state', 'offline')
+  await createRectangles(ann.page, [
+    { id: 'kept-1', x: 100, y: 100 },
+    { id: 'kept-2', x: 250, y: 100 },
+  ])
+  await expect.poll(async () => (await readLocalCopy(ann.page, editPath)).pending).toBe(2)
+  claimNewerSchema = true
+  await ann.context.setOffline(false)
+  await expect(ann.page.getByTestId('connection-state')).toHaveAttribute('data-state', 'refused')
+  await expect(ann.page.getByTestId('connection-state')).toHaveText('Disconnected · please reload')
+  expect(await readLocalCopy(ann.page, editPath)).toEqual({ synced: true, pending: 2, exists: true })
+  expect(ids(await shapesOn(ben.page))).toEqual([])
+
+  claimNewerSchema = false
+  await ann.page.reload()
+  await waitForLiveBoard(ann.page)
+  await expect.poll(async () => ids(await shapesOn(ben.page)), { timeout: 10_000 }).toEqual(['shape:kept-1', 'shape:kept-2'])
+  await waitForSaved(ann.page)
+  expect((await readLocalCopy(ann.page, editPath)).pending).toBe(0)
+  await Promise.all([ann.context.close(), ben.context.close()])
 })

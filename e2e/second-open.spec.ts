@@ -28,7 +28,15 @@ interface OpenMeasurement {
   completeMs: number
   /** Bytes the page received over the sync socket until then. */
   socketBytes: number
+  /** The opening's steps (performance marks `board:*` from lib/client/boardSession.ts and Board.tsx), ms from navigation start. */
+  steps: Record<string, number>
 }
+
+/** Networks the opens are measured on: loopback as is, and one with a slow link emulated by Chromium (HTTP and the socket). */
+const NETWORKS = [
+  { name: 'loopback', conditions: null },
+  { name: 'slow network (200 ms RTT, 4 Mbit/s down, 1 Mbit/s up)', conditions: { latency: 200, downloadThroughput: 500_000, uploadThroughput: 125_000 } },
+] as const
 
 async function measureOpen(page: Page, boardPath: string): Promise<OpenMeasurement> {
   let socketBytes = 0
@@ -45,7 +53,14 @@ async function measureOpen(page: Page, boardPath: string): Promise<OpenMeasureme
   await page.waitForFunction((count) => window.editor!.getCurrentPageShapeIds().size === count, SHAPES, { timeout: 60_000 })
   const completeMs = Math.round(await page.evaluate(() => performance.now()))
   page.off('websocket', onSocket)
-  return { firstShapeMs, completeMs, socketBytes }
+  const steps = await page.evaluate(() => {
+    const firsts: Record<string, number> = {}
+    for (const entry of performance.getEntriesByType('mark')) {
+      if (entry.name.startsWith('board:') && !(entry.name in firsts)) firsts[entry.name.slice(6)] = Math.round(entry.startTime)
+    }
+    return firsts
+  })
+  return { firstShapeMs, completeMs, socketBytes, steps }
 }
 
 test(`second open of a ${SHAPES}-shape board, with and without the copy in this browser`, async ({ browser }) => {
@@ -81,46 +96,56 @@ test(`second open of a ${SHAPES}-shape board, with and without the copy in this 
   await waitForLocalCopy(page, editPath)
 
   const name = localCopyName(linkOfBoardPath(editPath)!)
-  const withCopy: OpenMeasurement[] = []
-  const withoutCopy: OpenMeasurement[] = []
-  for (let round = 0; round < ROUNDS; round++) {
-    withCopy.push(await measureOpen(page, editPath))
-    // Without: leave the board (closing its database), delete the copy, open again.
-    await page.goto('/')
-    await page.evaluate(
-      (database) =>
-        new Promise<void>((resolve, reject) => {
-          const request = indexedDB.deleteDatabase(database)
-          request.onsuccess = () => resolve()
-          request.onerror = () => reject(request.error)
-          request.onblocked = () => reject(new Error('the copy is still open'))
-        }),
-      name,
-    )
-    withoutCopy.push(await measureOpen(page, editPath))
-    await waitForLocalCopy(page, editPath)
+  const cdp = await context.newCDPSession(page)
+  await cdp.send('Network.enable')
+  const results = []
+  for (const network of NETWORKS) {
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, ...(network.conditions ?? { latency: 0, downloadThroughput: -1, uploadThroughput: -1 }) })
+    const withCopy: OpenMeasurement[] = []
+    const withoutCopy: OpenMeasurement[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      withCopy.push(await measureOpen(page, editPath))
+      // Without: leave the board (closing its database), delete the copy, open again.
+      await page.goto('/')
+      await page.evaluate(
+        (database) =>
+          new Promise<void>((resolve, reject) => {
+            const request = indexedDB.deleteDatabase(database)
+            request.onsuccess = () => resolve()
+            request.onerror = () => reject(request.error)
+            request.onblocked = () => reject(new Error('the copy is still open'))
+          }),
+        name,
+      )
+      withoutCopy.push(await measureOpen(page, editPath))
+      await waitForLocalCopy(page, editPath)
+    }
+    const summarize = (runs: OpenMeasurement[]) => ({
+      firstShapeMs: median(runs.map((m) => m.firstShapeMs)),
+      completeMs: median(runs.map((m) => m.completeMs)),
+      steps: Object.fromEntries(Object.keys(runs[0]!.steps).map((step) => [step, median(runs.map((m) => m.steps[step] ?? Number.NaN))])),
+      runs,
+    })
+    results.push({ network: network.name, withCopy: summarize(withCopy), withoutCopy: summarize(withoutCopy) })
   }
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
 
-  const summary = {
-    shapes: SHAPES,
-    rounds: ROUNDS,
-    cold,
-    withCopy: { firstShapeMs: median(withCopy.map((m) => m.firstShapeMs)), completeMs: median(withCopy.map((m) => m.completeMs)), runs: withCopy },
-    withoutCopy: {
-      firstShapeMs: median(withoutCopy.map((m) => m.firstShapeMs)),
-      completeMs: median(withoutCopy.map((m) => m.completeMs)),
-      runs: withoutCopy,
-    },
-  }
+  const summary = { shapes: SHAPES, rounds: ROUNDS, cold, results }
   const outputDir = path.join('test-results')
   mkdirSync(outputDir, { recursive: true })
   writeFileSync(path.join(outputDir, 'second-open.json'), JSON.stringify(summary, null, 2))
-  console.warn(
-    `second open of ${SHAPES} shapes: first shape ${summary.withCopy.firstShapeMs} ms with the copy, ${summary.withoutCopy.firstShapeMs} ms without ` +
-      `(cold ${cold.firstShapeMs} ms); socket bytes ${withCopy.map((m) => m.socketBytes).join('/')} with, ${withoutCopy.map((m) => m.socketBytes).join('/')} without`,
-  )
+  for (const { network, withCopy, withoutCopy } of results) {
+    console.warn(
+      `second open of ${SHAPES} shapes, ${network}: first shape ${withCopy.firstShapeMs} ms with the copy, ${withoutCopy.firstShapeMs} ms without; ` +
+        `complete ${withCopy.completeMs} / ${withoutCopy.completeMs} ms; steps with ${JSON.stringify(withCopy.steps)}, without ${JSON.stringify(withoutCopy.steps)}; ` +
+        `socket bytes ${withCopy.runs.map((m) => m.socketBytes).join('/')} with, ${withoutCopy.runs.map((m) => m.socketBytes).join('/')} without`,
+    )
+  }
+  console.warn(`cold open (new browser profile): first shape ${cold.firstShapeMs} ms, steps ${JSON.stringify(cold.steps)}`)
 
   // With the copy the server sends what changed (nothing), not the whole board again.
-  for (const [i, run] of withCopy.entries()) expect(run.socketBytes).toBeLessThan(withoutCopy[i]!.socketBytes / 10)
+  for (const { withCopy, withoutCopy } of results) {
+    for (const [i, run] of withCopy.runs.entries()) expect(run.socketBytes).toBeLessThan(withoutCopy.runs[i]!.socketBytes / 10)
+  }
   await context.close()
 })

@@ -118,6 +118,11 @@ const TOKEN_RETRY_MS = [1_000, 2_000, 5_000, 10_000]
 // The server's close codes after which the board is gone for this link: its copy here is dropped.
 const GONE_CLOSE_CODES: readonly number[] = [TOKEN_REFUSED_CLOSE]
 
+/** A performance mark `board:<step>` of the opening (read by e2e/second-open.spec.ts; visible in DevTools' performance panel). */
+function mark(step: string): void {
+  globalThis.performance?.mark?.(`board:${step}`)
+}
+
 function browserIsOffline(): boolean {
   return typeof navigator !== 'undefined' && navigator.onLine === false
 }
@@ -156,7 +161,9 @@ export async function openBoardSession(
   const readOnlyLink = link.kind === 'v'
   const doc = new Y.Doc()
   // A view-only copy keeps only what came from the server: it never holds edits to send.
+  mark('open')
   const local = await openLocalCopy(link, doc, readOnlyLink ? { keepOrigin: (origin) => origin instanceof WebsocketProvider } : {})
+  mark('local-copy-read')
   const dispose: (() => void)[] = [() => doc.destroy(), () => void local.close()]
   const disposeAll = () => {
     for (const fn of dispose.reverse()) fn()
@@ -174,7 +181,9 @@ export async function openBoardSession(
   const firstToken = (async () => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await requestRoomToken(link, identity.get())
+        const token = await requestRoomToken(link, identity.get())
+        mark('token')
+        return token
       } catch (error) {
         if (error instanceof TokenRequestError && error.permanent) throw error
         if (stop.aborted) throw stop.reason
@@ -274,6 +283,7 @@ export async function openBoardSession(
     })
     // Each completed sync means the copy here holds everything the server has.
     opened.on('sync', (synced) => {
+      if (synced) mark('synced')
       if (synced) void local.setMeta({ userId: token.userId, syncedAt: Date.now(), schema: store.schema.serialize() })
     })
     dispose.push(() => opened.destroy())
@@ -340,6 +350,7 @@ export async function openBoardSession(
   }
   // A viewer's store never writes to the document: the server would refuse it anyway.
   dispose.push(bindStoreToYRecords(store, yRecords, { readOnly: scope === 'view', onSkippedRecord }))
+  mark('store-bound')
   if (scope === 'edit') dispose.push(startTabSync(`whiteboard-tabs:${link.kind}:${link.id}`, doc))
   const markUnsaved = (transaction: Y.Transaction) => {
     if (transaction.origin !== LOCAL_STORE_ORIGIN) return

@@ -4,6 +4,7 @@ import * as Y from 'yjs'
 import { BOARD_RECORDS_MAP } from '../protocol.ts'
 import { geoShapeRecord } from '../shapeRecord.ts'
 import {
+  describeStorageError,
   dropLocalCopy,
   linkOfBoardPath,
   linkOfLocalCopy,
@@ -131,6 +132,17 @@ describe('the board copy in this browser', () => {
     expect(reopened.recordCount).toBe(0)
     await reopened.close()
     await dropLocalCopy(link)
+  })
+
+  it('names a quota error as such, and any other storage error as one', () => {
+    expect(describeStorageError(new DOMException('quota', 'QuotaExceededError'))).toEqual({
+      health: 'full',
+      message: 'This device is out of storage for boards: new changes are not kept here until space is freed.',
+    })
+    expect(describeStorageError(new DOMException('disk I/O failed', 'UnknownError'))).toEqual({
+      health: 'unavailable',
+      message: 'Changes cannot be kept on this device (disk I/O failed).',
+    })
   })
 
   it('names copies by link and finds the link of a board page', () => {

@@ -68,7 +68,8 @@ export function linkOfLocalCopy(name: string): LocalCopyLink | null {
   return (kind === 'b' || kind === 'v') && id ? { kind, id } : null
 }
 
-function describeStorageError(error: DOMException | Error | null | undefined): { health: LocalCopyHealth; message: string } {
+/** What a failed write of the copy means for the user: the quota (named as such) or another storage error. */
+export function describeStorageError(error: DOMException | Error | null | undefined): { health: LocalCopyHealth; message: string } {
   if (error?.name === 'QuotaExceededError') {
     return { health: 'full', message: 'This device is out of storage for boards: new changes are not kept here until space is freed.' }
   }
