@@ -29,7 +29,7 @@ async function seedPoisonedBoard(): Promise<{ editPath: string; viewPath: string
   records.set(POISONED_ID, { ...poisoned, props: { ...poisoned.props, richText: { type: 'doc', content: [{ type: 'bogusNode', content: [{ type: 'text', text: 'boom' }] }] } } })
   const db = await createDatabase(databaseUrl())
   try {
-    await db.room.create({ data: { id: roomId, viewId, name: 'Poisoned board' } })
+    await db.room.create({ data: { id: roomId, editId: roomId, viewId, name: 'Poisoned board' } })
     await db.roomUpdate.create({ data: { roomId, data: new Uint8Array(Y.encodeStateAsUpdate(doc)) } })
   } finally {
     await db.$disconnect()

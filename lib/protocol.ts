@@ -37,6 +37,9 @@ export const Close = {
   roomFull: { code: 1013, reason: 'room full' },
   // 4400–4499: y-websocket's provider does not reconnect after these.
   schemaTooNew: { code: 4426, reason: 'board version is newer than the server; please reload' },
+  // The owner reset the link this socket was opened with, or moved the board to the trash.
+  linkRevoked: { code: 4410, reason: 'link revoked' },
+  boardDeleted: { code: 4410, reason: 'board deleted' },
   internal: { code: 1011, reason: 'internal error' },
   roomUnavailable: { code: 1011, reason: 'room unavailable' },
 } as const

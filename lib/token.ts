@@ -80,7 +80,11 @@ export async function verifyRoomToken(token: string, secret: string, room: strin
 }
 
 /** What the app may ask the sync server to do for a room (its internal endpoints, docs/versions.md). */
-export type InternalAction = 'save-version' | 'restore'
+/**
+ * What an internal call may do (docs/protocol.md, "Internal endpoints"). `presence` reads many
+ * rooms at once: its token names the room `*`.
+ */
+export type InternalAction = 'save-version' | 'restore' | 'revoke' | 'read-state' | 'rename' | 'presence'
 
 /** The audience of internal-call tokens: a room token has none, so neither passes for the other. */
 const INTERNAL_AUDIENCE = 'sync-internal'

@@ -15,9 +15,10 @@ export function cleanBoardName(name: unknown): string {
   return text || DEFAULT_BOARD_NAME
 }
 
-export async function createBoard(name: unknown): Promise<{ id: string; viewId: string }> {
+export async function createBoard(name: unknown, ownerId: string | null = null): Promise<{ id: string; viewId: string }> {
   const db = await database()
-  const room = await db.room.create({ data: { id: newBoardId(), viewId: newBoardId(), name: cleanBoardName(name) } })
+  const id = newBoardId()
+  const room = await db.room.create({ data: { id, editId: id, viewId: newBoardId(), name: cleanBoardName(name), ownerId } })
   return { id: room.id, viewId: room.viewId }
 }
 

@@ -6,7 +6,7 @@ import { readBodyWithin } from './requestBody.ts'
 /** How long the app waits for the sync server: a restore of a large board decodes and encodes it a few times. */
 const SYNC_TIMEOUT_MS = 30_000
 
-const ENDPOINT_OF: Record<InternalAction, string> = { 'save-version': 'versions', restore: 'restore' }
+const ENDPOINT_OF: Record<Exclude<InternalAction, 'presence'>, string> = { 'save-version': 'versions', restore: 'restore', revoke: 'revoke', 'read-state': 'state', rename: 'name' }
 
 /**
  * Calls one of the sync server's internal endpoints (docs/versions.md) at SYNC_INTERNAL_URL with
@@ -14,7 +14,7 @@ const ENDPOINT_OF: Record<InternalAction, string> = { 'save-version': 'versions'
  * the sync server's status and JSON as they are, except a refused token (502: AUTH_SECRET differs
  * between app and sync server) and an unreachable sync server (503), each with a JSON error.
  */
-export async function callSyncInternal(roomId: string, action: InternalAction, body: unknown): Promise<NextResponse> {
+export async function callSyncInternal(roomId: string, action: Exclude<InternalAction, 'presence'>, body: unknown): Promise<NextResponse> {
   const { syncInternalUrl, authSecret } = appConfig()
   let response: Response
   try {

@@ -29,7 +29,7 @@ export function describePrismaAdapterCanaries(adapterName: string, createUrl: Cr
       remove = created.remove
       provider = providerOf(created.url)
       db = await createDatabase(created.url)
-      await db.room.create({ data: { id: 'room-a', viewId: 'view-a' } })
+      await db.room.create({ data: { id: 'room-a', editId: 'room-a', viewId: 'view-a' } })
     })
 
     afterEach(async () => {

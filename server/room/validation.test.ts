@@ -283,7 +283,7 @@ describe('tldraw schema versions', () => {
     const newer = { ...SERVER_SCHEMA, schemaVersion: SERVER_SCHEMA.schemaVersion + 1 }
     const doc = new Y.Doc()
     boardRecords(doc).set('shape:future', shape('shape:future'))
-    await server.db.room.create({ data: { id: 'future', viewId: 'future-view' } })
+    await server.db.room.create({ data: { id: 'future', editId: 'future', viewId: 'future-view' } })
     await server.db.roomSnapshot.create({ data: { roomId: 'future', data: new Uint8Array(Y.encodeStateAsUpdate(doc)), lastUpdateId: 0, schemaVersion: JSON.stringify(newer) } })
     const client = rawClient(server.url, 'future')
     await client.opened

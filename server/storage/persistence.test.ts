@@ -183,7 +183,7 @@ describe('persistence', () => {
     const database = await useTempDatabase()
     const server = await startTestServer({ database })
     await withDb(database, async (db) => {
-      await db.room.create({ data: { id: 'broken', viewId: 'view-broken' } })
+      await db.room.create({ data: { id: 'broken', editId: 'broken', viewId: 'view-broken' } })
       await db.roomUpdate.create({ data: { roomId: 'broken', data: new Uint8Array([9, 9, 9, 9]) } })
     })
     const client = server.raw('broken')
@@ -281,7 +281,7 @@ describe('boards that live for months', () => {
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(other))
     const merged = Y.mergeUpdates(updates)
     await withDb(database, async (db) => {
-      await db.room.create({ data: { id: 'legacy', viewId: 'view-legacy' } })
+      await db.room.create({ data: { id: 'legacy', editId: 'legacy', viewId: 'view-legacy' } })
       await db.roomSnapshot.create({ data: { roomId: 'legacy', data: new Uint8Array(merged), lastUpdateId: 0 } })
     })
     expect((await storedBytes(database, 'legacy')).collected).toBe(false)

@@ -85,7 +85,8 @@ export class PrismaRoomStore implements SyncStorage {
     // which would add ~0.2 s to the first load after a start.
     const now = new Date()
     await this.db.$executeRawUnsafe(
-      `INSERT INTO "Room" ("id", "viewId", "createdAt", "updatedAt") VALUES (${placeholders(this.provider, 4)}) ON CONFLICT ("id") DO NOTHING`,
+      `INSERT INTO "Room" ("id", "editId", "viewId", "createdAt", "updatedAt") VALUES (${placeholders(this.provider, 5)}) ON CONFLICT ("id") DO NOTHING`,
+      roomId,
       roomId,
       randomBytes(16).toString('base64url'),
       now,

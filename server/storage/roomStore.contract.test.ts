@@ -27,11 +27,11 @@ describeRoomStoreContract(`PrismaRoomStore (${provider})`, async () => {
   return {
     store,
     createRoom: async (id, viewId) => {
-      await db.room.create({ data: { id, viewId } })
+      await db.room.create({ data: { id, editId: id, viewId } })
     },
     viewIdOf: async (id) => (await db.room.findUnique({ where: { id }, select: { viewId: true } }))?.viewId ?? null,
     createLegacyRoom: async (roomId, data, schema) => {
-      await db.room.create({ data: { id: roomId, viewId: `${roomId}-view` } })
+      await db.room.create({ data: { id: roomId, editId: roomId, viewId: `${roomId}-view` } })
       await db.roomSnapshot.create({
         data: { roomId, data: new Uint8Array(data), lastUpdateId: 0, schemaVersion: schema ? JSON.stringify(schema) : null },
       })
