@@ -1,10 +1,11 @@
-import RecentBoards from '@/components/RecentBoards.tsx'
+import HomeBoards from '@/components/HomeBoards.tsx'
 import { createBoardAndOpen } from './actions.ts'
 
-type Props = { searchParams: Promise<{ limited?: string }> }
+type Props = { searchParams: Promise<{ limited?: string; trash?: string }> }
 
 export default async function HomePage({ searchParams }: Props) {
-  const limited = (await searchParams).limited === 'boards'
+  const params = await searchParams
+  const limited = params.limited === 'boards'
   return (
     <main className="home">
       <h1>Whiteboard</h1>
@@ -20,7 +21,7 @@ export default async function HomePage({ searchParams }: Props) {
           New board
         </button>
       </form>
-      <RecentBoards />
+      <HomeBoards trash={params.trash === '1'} />
     </main>
   )
 }

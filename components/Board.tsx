@@ -7,7 +7,9 @@ import 'tldraw/tldraw.css'
 import { createBoardAssetStore } from '@/lib/client/assetStore.ts'
 import { BoardOfflineError, openBoardSession, type BoardLink, type BoardSession, type GuestIdentity } from '@/lib/client/boardSession.ts'
 import { loadGuestIdentity } from '@/lib/client/guestIdentity.ts'
-import { rememberBoard } from '@/lib/client/recentBoards.ts'
+import { dropLocalCopy } from '@/lib/client/localCopy.ts'
+import { forgetBoard, rememberBoard } from '@/lib/client/recentBoards.ts'
+import { startThumbnailUploads } from '@/lib/client/thumbnails.ts'
 import BoardPanel from './BoardPanel.tsx'
 import HistoryPanel from './HistoryPanel.tsx'
 import BoardGoneNotice from './BoardGoneNotice.tsx'
@@ -37,7 +39,11 @@ type LoadState =
   | { status: 'error'; message: string; offline: boolean }
 
 /** A board: connects to the sync server, then renders tldraw on the shared store. */
-export default function Board({ link, name, shareIds }: BoardProps) {
+export default function Board(props: BoardProps) {
+  // The owner may reset the edit link from this page: the board then goes on under the new link.
+  const [current, setCurrent] = useState({ link: props.link, shareIds: props.shareIds, justReset: false })
+  const { link, shareIds } = current
+  const name = props.name
   const [state, setState] = useState<LoadState>({ status: 'loading' })
   const [identity, setIdentity] = useState<GuestIdentity | null>(null)
   const identityRef = useRef<GuestIdentity | null>(null)
@@ -88,6 +94,27 @@ export default function Board({ link, name, shareIds }: BoardProps) {
   }, [offlineError])
 
   const session = state.status === 'ready' ? state.session : null
+
+  // The thumbnail on the home page follows this editor's own edits (lib/client/thumbnails.ts).
+  useEffect(() => {
+    if (!liveEditor || !session || session.scope !== 'edit' || !shareIds.roomId) return
+    return startThumbnailUploads(liveEditor, session, shareIds.roomId)
+  }, [liveEditor, session, shareIds.roomId])
+
+  const onLinksReset = useCallback(
+    (kind: 'edit' | 'view', ids: { roomId: string; viewId: string }) => {
+      if (kind === 'view') return setCurrent((now) => ({ ...now, shareIds: { ...now.shareIds, viewId: ids.viewId } }))
+      const old = link
+      window.history.replaceState(null, '', `/b/${ids.roomId}`)
+      forgetBoard(old)
+      setLiveEditor(null)
+      setState({ status: 'loading' })
+      setCurrent({ link: { kind: 'b', id: ids.roomId }, shareIds: { roomId: ids.roomId, viewId: ids.viewId }, justReset: true })
+      // The old link's copy on this device is of no use any more: deleted once its session closes it.
+      void dropLocalCopy(old)
+    },
+    [link],
+  )
   // History is for the edit link only: the view page never knows the room id the API needs.
   const historyRoomId = session?.scope === 'edit' ? shareIds.roomId : undefined
   const components = useMemo<TLComponents>(
@@ -106,13 +133,15 @@ export default function Board({ link, name, shareIds }: BoardProps) {
                 session.setIdentity(next)
               }}
               onToggleHistory={historyRoomId ? toggleHistory : undefined}
+              onLinksReset={onLinksReset}
+              shareOpen={current.justReset}
             />
             <DefaultSharePanel />
           </div>
         ) : null,
     }),
     // The panel reads the identity from the ref; `identity` re-creates it so the button shows the new name.
-    [session, name, shareIds, identity, historyRoomId, toggleHistory],
+    [session, name, shareIds, identity, historyRoomId, toggleHistory, onLinksReset, current.justReset],
   )
 
   if (state.status === 'error') {

@@ -210,7 +210,7 @@ test('a deleted board drops its copy: when its page is opened again, and when th
   await expect(open.getByTestId('board-gone')).toContainText('The copy on this device was removed')
   await expect.poll(async () => (await readLocalCopy(open, second.editPath)).exists).toBe(false)
   await ann.page.goto('/')
-  await expect(ann.page.getByTestId('recent-board')).toHaveCount(0)
+  await expect(ann.page.getByTestId('board-card')).toHaveCount(0)
   await ann.context.close()
 })
 

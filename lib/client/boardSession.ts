@@ -106,8 +106,20 @@ export interface BoardSession {
    * schema): kept out of the store, left untouched in the shared document.
    */
   skippedRecords: Signal<readonly string[]>
+  /**
+   * Why the board is gone for this link, from the server's close reason: `link revoked` (the owner
+   * reset the link) or `board deleted` (moved to the trash); null while it is not gone, or when the
+   * server only said it does not know the link (the board was deleted for good, or a token was refused).
+   */
+  goneReason: Signal<GoneReason | null>
   /** Changes the name and colour others see: presence at once, the server's identity on a fresh token. */
   setIdentity(identity: GuestIdentity): void
+  /**
+   * This page is about to reset its own edit link: the close that follows (4410 `link revoked`) must
+   * not drop the board. Returns a function that undoes it (the reset failed); on success, dispose
+   * the session and open the new link.
+   */
+  expectLinkReset(): () => void
   dispose(): void
 }
 
@@ -116,7 +128,16 @@ const FIRST_TOKEN_REUSE_MS = 30_000
 // Between failed first-token requests (the browser's `online` event retries at once).
 const TOKEN_RETRY_MS = [1_000, 2_000, 5_000, 10_000]
 // The server's close codes after which the board is gone for this link: its copy here is dropped.
-const GONE_CLOSE_CODES: readonly number[] = [TOKEN_REFUSED_CLOSE]
+const GONE_CLOSE_CODES: readonly number[] = [TOKEN_REFUSED_CLOSE, Close.linkRevoked.code]
+
+/** The reasons a 4410 close gives (lib/protocol.ts), or `unknown` (a refused token: the board was deleted for good). */
+export type GoneReason = 'link revoked' | 'board deleted' | 'unknown'
+
+/** The reason a gone board shows for a close: the server's 4410 reason, else unknown. */
+export function goneReasonOf(code: number, reason: string): GoneReason {
+  if (code === Close.linkRevoked.code && (reason === Close.linkRevoked.reason || reason === Close.boardDeleted.reason)) return reason
+  return 'unknown'
+}
 
 /** A performance mark `board:<step>` of the opening (read by e2e/second-open.spec.ts; visible in DevTools' performance panel). */
 function mark(step: string): void {
@@ -176,6 +197,10 @@ export async function openBoardSession(
   const connection = atom<ConnectionState>('connection', browserIsOffline() ? 'offline' : 'connecting')
   const saveState = atom<SaveState>('save state', local.pending.get().size > 0 ? 'saving' : 'saved')
   const peers = atom<PresencePeer[]>('peers', [])
+  const goneReason = atom<GoneReason | null>('gone reason', null)
+  // A board that is gone can no longer be edited: the store goes read-only.
+  const mode = atom<'readonly' | 'readwrite'>('collaboration mode', readOnlyLink ? 'readonly' : 'readwrite')
+  let resettingOwnLink = false
 
   // The first token: retried while the network or the app is unreachable, refused for good when the board is gone.
   const firstToken = (async () => {
@@ -228,11 +253,14 @@ export async function openBoardSession(
     users: { currentUser },
     collaboration: {
       status: computed('collaboration status', () => (connection.get() === 'live' ? 'online' : 'offline')),
-      mode: atom('collaboration mode', scope === 'view' ? 'readonly' : 'readwrite'),
+      mode,
     },
   })
 
-  const boardGone = () => {
+  if (scope === 'view') mode.set('readonly')
+  const boardGone = (reason: GoneReason) => {
+    goneReason.set(reason)
+    mode.set('readonly')
     connection.set('gone')
     provider?.disconnect()
     forgetBoard(link)
@@ -278,7 +306,8 @@ export async function openBoardSession(
     // y-websocket stops reconnecting after a 44xx close: 4426 asks for a newer app (the copy here
     // is kept and syncs after the reload); a board that is gone drops its copy.
     opened.on('closed', (event) => {
-      if (GONE_CLOSE_CODES.includes(event.code)) boardGone()
+      if (resettingOwnLink && event.code === Close.linkRevoked.code && event.reason === Close.linkRevoked.reason) connection.set('reconnecting')
+      else if (GONE_CLOSE_CODES.includes(event.code)) boardGone(goneReasonOf(event.code, event.reason))
       else connection.set('refused')
     })
     // Each completed sync means the copy here holds everything the server has.
@@ -337,7 +366,7 @@ export async function openBoardSession(
         if (!stop.aborted) connect(token)
       },
       (error: unknown) => {
-        if (error instanceof TokenRequestError && error.permanent && !stop.aborted) boardGone()
+        if (error instanceof TokenRequestError && error.permanent && !stop.aborted) boardGone('unknown')
       },
     )
   }
@@ -380,6 +409,14 @@ export async function openBoardSession(
     local,
     peers,
     skippedRecords,
+    goneReason,
+    expectLinkReset() {
+      resettingOwnLink = true
+      return () => {
+        resettingOwnLink = false
+        if (connection.get() === 'reconnecting') provider?.connect()
+      }
+    },
     setIdentity(next) {
       if (next.name === identity.get().name && next.color === identity.get().color) return
       identity.set(next)

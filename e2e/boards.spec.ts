@@ -1,0 +1,170 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { expect, test, type Page } from '@playwright/test'
+import { drawRectangleWithMouse, newGuest, openBoard, shapesOn, waitForLiveBoard, waitForSaved, type ShapeSummary } from './support/board.ts'
+
+declare global {
+  interface Window {
+    /** Set on B's page: resolves with Date.now() when B's editor first shows the awaited board name. */
+    nameSeenAt?: Promise<number>
+  }
+}
+
+const BOARD_NAME = 'Issue 16 board'
+const RENAMED = 'Roadmap (renamed)'
+/** How many boards the timed home-page load lists (created through the API). */
+const TIMED_BOARDS = 50
+
+/** The board's shapes without their ids: a copy or an import may give them new ones. */
+function content(shapes: ShapeSummary[]) {
+  return shapes.map(({ type, x, y, props }) => ({ type, x, y, props })).sort((a, b) => a.x - b.x || a.y - b.y || a.type.localeCompare(b.type))
+}
+
+const card = (page: Page, name: string) => page.locator(`[data-testid="board-card"][data-board-name="${name}"]`)
+
+/** Pixels of a card's thumbnail that differ clearly from its corner (the background): the drawing. */
+function drawnPixels(page: Page, name: string): Promise<number> {
+  return card(page, name)
+    .getByTestId('board-thumbnail')
+    .evaluate(async (img: HTMLImageElement) => {
+      await img.decode()
+      const canvas = document.createElement('canvas')
+      canvas.width = img.naturalWidth
+      canvas.height = img.naturalHeight
+      const context = canvas.getContext('2d')!
+      context.drawImage(img, 0, 0)
+      const { data } = context.getImageData(0, 0, canvas.width, canvas.height)
+      const [r, g, b] = [data[0]!, data[1]!, data[2]!]
+      let count = 0
+      for (let i = 0; i < data.length; i += 4) {
+        if (Math.abs(data[i]! - r) + Math.abs(data[i + 1]! - g) + Math.abs(data[i + 2]! - b) > 90) count++
+      }
+      return count
+    })
+}
+
+test('boards: the home page lists a live card with its thumbnail; rename, reset the edit link, duplicate, export and import', async ({ browser }, testInfo) => {
+  test.setTimeout(240_000)
+  const ann = await newGuest(browser, 'Ann')
+  const board = await ann.newPage()
+  await board.goto('/')
+  await board.getByLabel('Board name').fill(BOARD_NAME)
+  await board.getByRole('button', { name: 'New board' }).click()
+  await board.waitForURL(/\/b\/[A-Za-z0-9_-]{22}$/)
+  const firstPath = new URL(board.url()).pathname
+  await waitForLiveBoard(board)
+  await drawRectangleWithMouse(board, { x: 300, y: 250 }, { x: 600, y: 450 })
+  await expect.poll(async () => (await shapesOn(board)).length).toBe(1)
+  await waitForSaved(board)
+
+  // A's home page in a second tab: the card, with a thumbnail of the drawing and A among those present.
+  const home = await ann.newPage()
+  await home.goto('/')
+  await expect(card(home, BOARD_NAME)).toBeVisible()
+  await expect(card(home, BOARD_NAME).getByTestId('board-thumbnail')).toBeVisible({ timeout: 30_000 })
+  const drawn = await drawnPixels(home, BOARD_NAME)
+  console.warn(`thumbnail: ${drawn} pixels of the drawing`)
+  expect(drawn).toBeGreaterThan(100)
+  await expect(card(home, BOARD_NAME).locator('[data-testid="present-person"][data-name="Ann"]')).toBeVisible()
+
+  // B opens the edit link; A renames: B sees the new name within a second, and the page title follows.
+  const ben = await openBoard(browser, firstPath, 'Ben')
+  await ben.page.evaluate((target) => {
+    const editor = window.editor!
+    window.nameSeenAt = new Promise((resolve) => {
+      const stop = editor.store.listen(() => {
+        if (editor.getDocumentSettings().name === target) {
+          stop()
+          resolve(Date.now())
+        }
+      })
+    })
+  }, RENAMED)
+  const nameField = board.getByTestId('board-name')
+  await nameField.fill(RENAMED)
+  const renamedAt = await board.evaluate(() => Date.now())
+  await nameField.press('Enter')
+  const seenAt = await ben.page.evaluate(() => window.nameSeenAt!)
+  console.warn(`rename: B saw the new name ${seenAt - renamedAt} ms after A pressed Enter`)
+  expect(seenAt - renamedAt).toBeLessThan(1_000)
+  await expect(ben.page.getByTestId('board-name')).toHaveAttribute('data-name', RENAMED)
+  await expect(ben.page).toHaveTitle(`${RENAMED} · Whiteboard`)
+  await expect(board).toHaveTitle(`${RENAMED} · Whiteboard`)
+  await expect(card(home, RENAMED)).toBeVisible()
+
+  // A resets the edit link: B's board says so and can no longer be edited; A goes on under the new link.
+  await board.getByTestId('share-button').click()
+  board.once('dialog', (dialog) => void dialog.accept())
+  await board.getByTestId('reset-edit-link').click()
+  await expect(ben.page.getByTestId('board-gone')).toBeVisible()
+  await expect(ben.page.getByTestId('board-gone')).toHaveAttribute('data-reason', 'link revoked')
+  await expect(ben.page.getByTestId('board-gone')).toContainText('This link was reset by the owner')
+  expect(await ben.page.evaluate(() => window.editor!.getIsReadonly())).toBe(true)
+  await board.waitForURL((url) => /^\/b\/[A-Za-z0-9_-]{22}$/.test(url.pathname) && url.pathname !== firstPath)
+  const newPath = new URL(board.url()).pathname
+  await waitForLiveBoard(board)
+  await expect(board.getByTestId('edit-link')).toHaveValue(new URL(newPath, board.url()).href)
+  await drawRectangleWithMouse(board, { x: 700, y: 250 }, { x: 850, y: 400 })
+  await expect.poll(async () => (await shapesOn(board)).length).toBe(2)
+  await waitForSaved(board)
+  const shapes = await shapesOn(board)
+  expect((await ben.page.goto(firstPath))?.status()).toBe(404)
+
+  // A duplicates the board: the copy opens with the same shapes.
+  await board.getByTestId('board-panel-menu').click()
+  await board.getByTestId('make-copy').click()
+  await board.waitForURL((url) => url.pathname.startsWith('/b/') && url.pathname !== newPath)
+  await waitForLiveBoard(board)
+  await expect.poll(async () => content(await shapesOn(board))).toEqual(content(shapes))
+  await expect(board.getByTestId('board-name')).toHaveAttribute('data-name', `Copy of ${RENAMED}`)
+
+  // Export to .tldr from the board's menu, import it from the home page: the same shapes.
+  await board.goto(newPath)
+  await waitForLiveBoard(board)
+  await board.getByTestId('board-panel-menu').click()
+  const downloading = board.waitForEvent('download')
+  await board.getByTestId('download-tldr').click()
+  const download = await downloading
+  const file = testInfo.outputPath('board.tldr')
+  await download.saveAs(file)
+  expect(download.suggestedFilename()).toBe(`${RENAMED}.tldr`)
+  await home.goto('/')
+  await home.getByTestId('import-file').setInputFiles(file)
+  await home.waitForURL(/\/b\/[A-Za-z0-9_-]{22}$/)
+  await waitForLiveBoard(home)
+  expect(new URL(home.url()).pathname).not.toBe(newPath)
+  await expect.poll(async () => content(await shapesOn(home))).toEqual(content(shapes))
+
+  // The home page with 50 more boards (imported through the API, each with a thumbnail): how long it takes to list them.
+  const tldr = readFileSync(file, 'utf8')
+  const thumbnail = await ann.request.get((await card(await pageAt(ann, '/'), RENAMED).getByTestId('board-thumbnail').getAttribute('src'))!)
+  const image = await thumbnail.body()
+  for (let i = 0; i < TIMED_BOARDS; i++) {
+    const created = await ann.request.post('/api/boards/import', { data: JSON.parse(tldr) as unknown })
+    expect(created.status()).toBe(201)
+    const { roomId } = (await created.json()) as { roomId: string }
+    const put = await ann.request.put(`/api/boards/${roomId}/thumbnail`, { data: image, headers: { 'content-type': thumbnail.headers()['content-type']! } })
+    expect(put.status()).toBe(204)
+  }
+  const timed = await ann.newPage()
+  const started = Date.now()
+  await timed.goto('/')
+  await expect(timed.getByTestId('board-card')).not.toHaveCount(0)
+  const total = await timed.getByTestId('board-card').count()
+  const listedMs = Date.now() - started
+  await timed.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('[data-testid="board-thumbnail"]')].every((img) => img.complete))
+  const imagesMs = Date.now() - started
+  console.warn(`home page: ${total} cards listed ${listedMs} ms after navigation, thumbnails loaded at ${imagesMs} ms`)
+  expect(total).toBeGreaterThanOrEqual(TIMED_BOARDS)
+  const out = path.join('test-results', 'boards-home-load.json')
+  mkdirSync(path.dirname(out), { recursive: true })
+  writeFileSync(out, JSON.stringify({ cards: total, listedMs, thumbnailsLoadedMs: imagesMs, renameSeenMs: seenAt - renamedAt }, null, 2))
+  await ben.context.close()
+  await ann.close()
+})
+
+async function pageAt(context: import('@playwright/test').BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto(url)
+  return page
+}
