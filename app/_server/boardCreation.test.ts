@@ -4,13 +4,22 @@ import { getURLFromRedirectError } from 'next/dist/client/components/redirect'
 import { isRedirectError } from 'next/dist/client/components/redirect-error'
 import { createTempDatabase, TEST_SECRET } from '../../server/testing/support.ts'
 import { database } from './db.ts'
+import { GUEST_COOKIE, guestCookie, readGuestCookie } from './guest.ts'
 import { SOCKET_ADDRESS_STORE } from './socketAddress.ts'
 
-// The server action reads the request's headers through next/headers, which needs Next's request
-// scope; here each call gets the headers the test gives it. Everything else is real: the limiter,
-// the peer address as app/_server/httpServer.mjs provides it, and a temporary SQLite database.
+// The server action reads the request's headers and cookies through next/headers, which needs
+// Next's request scope; here each call gets the headers and cookies the test gives it, and the
+// cookies it sets are kept. Everything else is real: the limiter, the peer address as
+// app/_server/httpServer.mjs provides it, and a temporary SQLite database.
 let requestHeaders = new Headers()
-vi.mock('next/headers', () => ({ headers: async () => requestHeaders }))
+const requestCookies = new Map<string, string>()
+vi.mock('next/headers', () => ({
+  headers: async () => requestHeaders,
+  cookies: async () => ({
+    get: (name: string) => (requestCookies.has(name) ? { name, value: requestCookies.get(name) } : undefined),
+    set: (cookie: { name: string; value: string }) => void requestCookies.set(cookie.name, cookie.value),
+  }),
+}))
 
 const peers = new AsyncLocalStorage<string | undefined>()
 ;(globalThis as Record<symbol, unknown>)[SOCKET_ADDRESS_STORE] = peers
@@ -56,5 +65,20 @@ describe('board creation (server action)', () => {
 
     expect(await submitNewBoard('203.0.113.10')).toMatch(/^\/b\//)
     expect(await (await database()).room.count()).toBe(6)
+  })
+
+  it("makes the caller the board's owner, giving a new guest its cookie", async () => {
+    requestCookies.clear()
+    const first = (await submitNewBoard('203.0.113.20')).slice('/b/'.length)
+    const issued = readGuestCookie(requestCookies.get(GUEST_COOKIE))
+    expect(issued).not.toBeNull()
+    const db = await database()
+    expect(await db.room.findUniqueOrThrow({ where: { editId: first } })).toMatchObject({ ownerId: issued })
+
+    const known = guestCookie('known-guest-id-0001')
+    requestCookies.set(known.name, known.value)
+    const second = (await submitNewBoard('203.0.113.20')).slice('/b/'.length)
+    expect(await db.room.findUniqueOrThrow({ where: { editId: second } })).toMatchObject({ ownerId: 'known-guest-id-0001' })
+    expect(requestCookies.get(GUEST_COOKIE)).toBe(known.value)
   })
 })

@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from 'next/server'
+import { crossSiteRefusal } from '../../_server/boardAccess.ts'
 import { findBoardByLink, newBoardId } from '../../_server/boards.ts'
 import { database } from '../../_server/db.ts'
 import { MAX_ASSET_BYTES, sniffImageType } from '../../_server/images.ts'
@@ -21,6 +22,8 @@ function answer(body: object, status: number): NextResponse {
  * they do not know the edit id.
  */
 export async function POST(request: NextRequest) {
+  const crossSite = crossSiteRefusal(request)
+  if (crossSite) return crossSite
   const limited = rateLimited(request, 'upload')
   if (limited) return limited
   const body = await readBodyWithin(request, MAX_UPLOAD_BODY_BYTES)
@@ -38,6 +41,6 @@ export async function POST(request: NextRequest) {
   if (!contentType) return answer({ error: 'only PNG, JPEG, GIF and WebP images are accepted' }, 415)
   const id = newBoardId()
   const db = await database()
-  await db.asset.create({ data: { id, roomId: board.roomId, contentType, size: bytes.byteLength, data: bytes } })
+  await db.asset.create({ data: { id, roomId: board.id, contentType, size: bytes.byteLength, data: bytes } })
   return answer({ id, url: `/api/assets/${id}` }, 201)
 }

@@ -9,7 +9,7 @@ export async function GET(_request: NextRequest, { params }: { params: Promise<{
   const { roomId, id } = await params
   const board = await findBoardByLink('b', roomId)
   if (!board) return NextResponse.json({ error: 'unknown board' }, { status: 404 })
-  const found = isValidVersionId(id) ? await readVersion(await database(), board.roomId, id) : null
+  const found = isValidVersionId(id) ? await readVersion(await database(), board.id, id) : null
   if (!found) return NextResponse.json({ error: 'unknown version' }, { status: 404 })
   const detail: VersionDetail = { version: found.version, records: recordsOfState(found.state) }
   // A version never changes: the browser may keep it while the scrubber steps back and forth.

@@ -1,10 +1,9 @@
 import { NextResponse, type NextRequest } from 'next/server'
 import { z } from 'zod'
 import { isValidVersionId } from '../../../../../../../lib/versions.ts'
-import { findBoardByLink } from '../../../../../../_server/boards.ts'
-import { GUEST_COOKIE, readGuestCookie } from '../../../../../../_server/guest.ts'
+import { boardAccess } from '../../../../../../_server/boardAccess.ts'
 import { rateLimited } from '../../../../../../_server/rateLimit.ts'
-import { callSyncInternal, readVersionRequest } from '../../../../../../_server/syncInternal.ts'
+import { callSyncInternal, readJsonRequest } from '../../../../../../_server/syncInternal.ts'
 
 const restoreRequest = z
   .object({
@@ -22,16 +21,16 @@ const restoreRequest = z
  */
 export async function POST(request: NextRequest, { params }: { params: Promise<{ roomId: string; id: string }> }) {
   // Each restore first saves a compressed copy of the whole board.
+  const { roomId, id } = await params
+  const access = await boardAccess(request, roomId)
+  if (access instanceof NextResponse) return access
   const limited = rateLimited(request, 'version')
   if (limited) return limited
-  const { roomId, id } = await params
-  const board = await findBoardByLink('b', roomId)
-  if (!board) return NextResponse.json({ error: 'unknown board' }, { status: 404 })
   if (!isValidVersionId(id)) return NextResponse.json({ error: 'unknown version' }, { status: 404 })
-  const guestId = readGuestCookie(request.cookies.get(GUEST_COOKIE)?.value)
+  const guestId = access.userId
   if (!guestId) return NextResponse.json({ error: 'open the board first: no guest cookie' }, { status: 401 })
-  const parsed = restoreRequest.safeParse(await readVersionRequest(request))
+  const parsed = restoreRequest.safeParse(await readJsonRequest(request))
   if (!parsed.success) return NextResponse.json({ error: 'body must be JSON: { "shapeIds"?: ["shape:…"], "name"?: "…" }' }, { status: 400 })
   const { shapeIds, name } = parsed.data
-  return callSyncInternal(board.roomId, 'restore', { versionId: id, shapeIds, by: { id: guestId, name } })
+  return callSyncInternal(access.board.id, 'restore', { versionId: id, shapeIds, by: { id: guestId, name } })
 }
