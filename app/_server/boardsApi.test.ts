@@ -399,6 +399,14 @@ describe('the boards API', () => {
     expect((await getThumbnail(request(`/api/thumbnails/${board.id}`), { params: Promise.resolve({ viewId: board.id }) })).status).toBe(404)
     const listed = (await listFor(ADA)).find((entry) => entry.viewId === board.viewId)
     expect(listed?.thumbnailUrl).toMatch(new RegExp(`^/api/thumbnails/${board.viewId}\\?v=\\d+$`))
+
+    expect((await deleteBoard(request(`/api/boards/${board.id}`, { method: 'DELETE', as: ADA }), roomParams(board.id))).status).toBe(200)
+    const inTrash = (await listFor(ADA, '?trash=1')).find((entry) => entry.viewId === board.viewId)
+    expect(inTrash?.thumbnailUrl).toMatch(new RegExp(`^/api/thumbnails/${board.viewId}\\?v=\\d+$`))
+    const thumbnailOf = (as?: string) => getThumbnail(request(`/api/thumbnails/${board.viewId}`, { as }), { params: Promise.resolve({ viewId: board.viewId }) })
+    expect((await thumbnailOf(ADA)).status).toBe(200)
+    expect((await thumbnailOf(BOB)).status).toBe(404)
+    expect((await thumbnailOf()).status).toBe(404)
   })
 
   it('refuse a cross-site Origin on every state-changing route (403), before doing anything', async () => {

@@ -1,17 +1,21 @@
 import { NextResponse, type NextRequest } from 'next/server'
 import { fromHex, hexColumn, placeholders } from '../../../../lib/db/blobs.ts'
 import { providerOf } from '../../../../lib/db/client.ts'
+import { guestOf } from '../../../_server/boardAccess.ts'
 import { findBoardByLink } from '../../../_server/boards.ts'
 import { appConfig } from '../../../_server/config.ts'
 import { database } from '../../../_server/db.ts'
 
 /**
  * GET /api/thumbnails/<viewId>: the board's thumbnail (the view id suffices: it shows no more than
- * the view link). Kept a minute: the list's URLs carry `?v=<updated>` so a new one is fetched anew.
+ * the view link); of a trashed board, to its owner only (their trash list shows it). Kept a
+ * minute: the list's URLs carry `?v=<updated>` so a new one is fetched anew.
  */
-export async function GET(_request: NextRequest, { params }: { params: Promise<{ viewId: string }> }) {
-  const board = await findBoardByLink('v', (await params).viewId)
-  if (!board) return NextResponse.json({ error: 'not found' }, { status: 404 })
+export async function GET(request: NextRequest, { params }: { params: Promise<{ viewId: string }> }) {
+  const board = await findBoardByLink('v', (await params).viewId, { includeTrashed: true })
+  if (!board || (board.trashedAt && (board.ownerId === null || board.ownerId !== guestOf(request)))) {
+    return NextResponse.json({ error: 'not found' }, { status: 404 })
+  }
   const provider = providerOf(appConfig().databaseUrl)
   const db = await database()
   const [thumbnail] = await db.$queryRawUnsafe<{ contentType: string; data: string }[]>(
