@@ -10,7 +10,7 @@ import { readBodyWithin } from '../../../_server/requestBody.ts'
  * Largest import request: 10 MiB, the most proxy.ts lets through to a route whole (Next passes on
  * only the first 10 MiB of a body it runs the proxy for), well under the sync server's MAX_DOC_BYTES.
  */
-export const MAX_IMPORT_BYTES = 10 * 1024 * 1024
+const MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 /** The .tldr text of the request (a JSON body, or the multipart field `file`) and the file's name if it has one; null for a multipart request without a file. */
 async function fileOf(request: NextRequest, body: Uint8Array<ArrayBuffer>): Promise<{ text: string; fileName: string | null } | null> {

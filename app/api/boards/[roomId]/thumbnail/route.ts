@@ -6,7 +6,7 @@ import { rateLimited } from '../../../../_server/rateLimit.ts'
 import { readBodyWithin } from '../../../../_server/requestBody.ts'
 
 /** Largest thumbnail: 256 KiB. */
-export const MAX_THUMBNAIL_BYTES = 256 * 1024
+const MAX_THUMBNAIL_BYTES = 256 * 1024
 const THUMBNAIL_TYPES = new Set(['image/png', 'image/webp'])
 
 /**
