@@ -165,6 +165,11 @@ export default function Board(props: BoardProps) {
           performance.mark('board:editor-mounted')
           window.editor = editor
           setLiveEditor(editor)
+          // Boards made before the name lived in the document (or never renamed) get it there, so
+          // every client and tldraw's own export menu (it names files after it) have the name.
+          if (session.scope === 'edit' && !editor.getDocumentSettings().name.trim()) {
+            editor.run(() => editor.updateDocumentSettings({ name }), { history: 'ignore' })
+          }
         }}
       />
       {historyOpen && historyRoomId && liveEditor && (

@@ -168,3 +168,95 @@ async function pageAt(context: import('@playwright/test').BrowserContext, url: s
   await page.goto(url)
   return page
 }
+
+/** Counts a decoded image's pixels that are clearly red (the uploaded image) and clearly dark (the text). */
+function countPixels(page: Page, dataUrl: string): Promise<{ width: number; red: number; dark: number }> {
+  return page.evaluate(async (url) => {
+    const img = new Image()
+    img.src = url
+    await img.decode()
+    const canvas = document.createElement('canvas')
+    canvas.width = img.naturalWidth
+    canvas.height = img.naturalHeight
+    const context = canvas.getContext('2d')!
+    context.drawImage(img, 0, 0)
+    const { data } = context.getImageData(0, 0, canvas.width, canvas.height)
+    let red = 0
+    let dark = 0
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b, a] = [data[i]!, data[i + 1]!, data[i + 2]!, data[i + 3]!]
+      if (a > 200 && r > 200 && g < 60 && b < 60) red++
+      if (a > 200 && r < 80 && g < 80 && b < 80) dark++
+    }
+    return { width: canvas.width, red, dark }
+  }, dataUrl)
+}
+
+test("tldraw's own export (PNG and SVG) is named after the board and holds the uploaded image and the self-hosted font", async ({ browser }, testInfo) => {
+  const ann = await newGuest(browser, 'Ann')
+  const page = await ann.newPage()
+  await page.goto('/')
+  await page.getByLabel('Board name').fill('Export check')
+  await page.getByRole('button', { name: 'New board' }).click()
+  await page.waitForURL(/\/b\/[A-Za-z0-9_-]{22}$/)
+  await waitForLiveBoard(page)
+
+  // An uploaded image (a red square dropped on the canvas) and a text in tldraw's self-hosted font.
+  await page.evaluate(async () => {
+    const canvas = document.createElement('canvas')
+    canvas.width = canvas.height = 64
+    const context = canvas.getContext('2d')!
+    context.fillStyle = '#ff0000'
+    context.fillRect(0, 0, 64, 64)
+    const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/png'))
+    const transfer = new DataTransfer()
+    transfer.items.add(new File([blob], 'red.png', { type: 'image/png' }))
+    const target = document.querySelector('.tl-canvas')!
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      target.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, clientX: 400, clientY: 300, bubbles: true, cancelable: true }))
+    }
+  })
+  await expect
+    .poll(() =>
+      page.evaluate(() => {
+        const image = window.editor!.getCurrentPageShapes().find((shape) => shape.type === 'image') as { props: { assetId: string | null } } | undefined
+        const asset = image?.props.assetId ? (window.editor!.getAsset(image.props.assetId as never) as { props: { src: string | null } } | undefined) : undefined
+        return asset?.props.src ?? null
+      }),
+    )
+    .toMatch(/^\/api\/assets\//)
+  await page.evaluate(() => {
+    window.editor!.createShapes([{ type: 'text', x: 600, y: 300, props: { richText: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Hello export' }] }] } } }])
+  })
+  await waitForSaved(page)
+  // The board's name is in tldraw's document record; with nothing selected tldraw names the export after it.
+  expect(await page.evaluate(() => window.editor!.getDocumentSettings().name)).toBe('Export check')
+  await page.evaluate(() => void window.editor!.selectNone())
+
+  // tldraw's main menu → Export as → PNG / SVG.
+  const exportAs = async (format: 'png' | 'svg') => {
+    await page.getByTestId('main-menu.button').click()
+    await page.getByTestId('main-menu-sub.export-all-as-button').click()
+    const downloading = page.waitForEvent('download')
+    await page.getByTestId(`main-menu.export-all-as-${format}`).click()
+    const download = await downloading
+    const file = testInfo.outputPath(`export.${format}`)
+    await download.saveAs(file)
+    return { name: download.suggestedFilename(), bytes: readFileSync(file) }
+  }
+  const png = await exportAs('png')
+  expect(png.name).toBe('Export check.png')
+  const pixels = await countPixels(page, `data:image/png;base64,${png.bytes.toString('base64')}`)
+  console.warn(`tldraw PNG export: ${JSON.stringify(pixels)}`)
+  expect(pixels.red).toBeGreaterThan(1_000)
+  expect(pixels.dark).toBeGreaterThan(50)
+
+  const svg = await exportAs('svg')
+  expect(svg.name).toBe('Export check.svg')
+  const text = svg.bytes.toString('utf8')
+  // The image and the font are embedded, so the file shows them anywhere (no link back to this app).
+  expect(text).toContain('data:image/png;base64,')
+  expect(text).toMatch(/@font-face[^}]*url\("?data:/)
+  expect(text).not.toContain('/api/assets/')
+  await ann.close()
+})
