@@ -260,3 +260,75 @@ test("tldraw's own export (PNG and SVG) is named after the board and holds the u
   expect(text).not.toContain('/api/assets/')
   await ann.close()
 })
+
+test('the owner moves a board to the trash from its card, restores it, and deletes it forever; card menus close with Escape; search filters by name', async ({ browser }) => {
+  const ann = await newGuest(browser, 'Ann')
+  const page = await ann.newPage()
+  for (const name of ['Trash me', 'Keep me']) {
+    await page.goto('/')
+    await page.getByLabel('Board name').fill(name)
+    await page.getByRole('button', { name: 'New board' }).click()
+    await page.waitForURL(/\/b\/[A-Za-z0-9_-]{22}$/)
+  }
+  const trashedPath = await page.goto('/').then(() => card(page, 'Trash me').getByTestId('board-card-name').getAttribute('href'))
+  expect(trashedPath).toMatch(/^\/b\//)
+
+  // Search by name.
+  await page.getByLabel('Search boards by name').fill('trash')
+  await expect(page.getByTestId('board-card')).toHaveCount(1)
+  await page.getByLabel('Search boards by name').fill('')
+  await expect(card(page, 'Keep me')).toBeVisible()
+
+  // The card's menu opens from the keyboard and closes with Escape, focus back on its button.
+  const menuButton = page.getByRole('button', { name: 'Actions for Trash me' })
+  await menuButton.focus()
+  await page.keyboard.press('Enter')
+  await expect(page.getByRole('menu', { name: 'Actions for Trash me' })).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(page.getByRole('menu')).toHaveCount(0)
+  await expect(menuButton).toBeFocused()
+
+  // Move to trash: gone from the list and its link; in the Trash view.
+  await menuButton.click()
+  await page.getByRole('menuitem', { name: 'Move to trash' }).click()
+  await expect(card(page, 'Trash me')).toHaveCount(0)
+  expect((await ann.request.get(trashedPath!)).status()).toBe(404)
+  await page.getByRole('link', { name: 'Trash', exact: true }).click()
+  await expect(page.getByRole('heading', { name: 'Trash', exact: true })).toBeVisible()
+  await expect(card(page, 'Trash me')).toBeVisible()
+  await expect(card(page, 'Keep me')).toHaveCount(0)
+
+  // Restore: back in the list, its link works again.
+  await page.getByRole('button', { name: 'Actions for Trash me' }).click()
+  await page.getByRole('menuitem', { name: 'Restore' }).click()
+  await expect(card(page, 'Trash me')).toHaveCount(0)
+  await page.goto('/')
+  await expect(card(page, 'Trash me')).toBeVisible()
+  expect((await ann.request.get(trashedPath!)).status()).toBe(200)
+
+  // Trash again, then delete forever (confirmed): gone from the trash too.
+  await page.getByRole('button', { name: 'Actions for Trash me' }).click()
+  await page.getByRole('menuitem', { name: 'Move to trash' }).click()
+  await expect(card(page, 'Trash me')).toHaveCount(0)
+  await page.goto('/?trash=1')
+  await page.getByRole('button', { name: 'Actions for Trash me' }).click()
+  page.once('dialog', (dialog) => void dialog.accept())
+  await page.getByRole('menuitem', { name: 'Delete forever' }).click()
+  await expect(page.getByTestId('boards-empty')).toHaveText('The trash is empty.')
+  await ann.close()
+})
+
+test('importing a file that is not a valid .tldr shows the server’s error and creates nothing', async ({ browser }) => {
+  const ann = await newGuest(browser, 'Ann')
+  const page = await ann.newPage()
+  await page.goto('/')
+  await page.getByTestId('import-file').setInputFiles({
+    name: 'broken.tldr',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ tldrawFileFormatVersion: 1, schema: {}, records: [{ id: 'shape:x', typeName: 'shape', type: 'nope' }] })),
+  })
+  await expect(page.getByTestId('boards-message')).toContainText('Could not import broken.tldr')
+  await expect(page).toHaveURL(/\/$/)
+  await expect(page.getByTestId('board-card')).toHaveCount(0)
+  await ann.close()
+})
