@@ -48,6 +48,7 @@ const WHOLE_NUMBERS: [name: string, load: typeof loadServerConfig | typeof loadA
   ['AWARENESS_MAX_BYTES', loadServerConfig, 64],
   ['AWARENESS_MAX_CLIENTS', loadServerConfig, 1],
   ['SHUTDOWN_TIMEOUT_MS', loadServerConfig, 100],
+  ['TRASH_RETENTION_DAYS', loadServerConfig, 1],
   ['METRICS_PORT', loadServerConfig, 0, 65535],
 ]
 
@@ -83,6 +84,7 @@ describe('server configuration', () => {
       versionIdleMs: 120_000,
       versionEveryMs: 600_000,
       versionRetentionDays: 30,
+      trashRetentionDays: 30,
       metricsHost: '127.0.0.1',
       metricsPort: 9464,
       redisUrl: null,
@@ -103,9 +105,11 @@ describe('server configuration', () => {
         TLS_CERT_FILE: 'cert.pem',
         TLS_KEY_FILE: 'key.pem',
         LOG_LEVEL: 'debug',
+        TRASH_RETENTION_DAYS: '7',
       }),
     )
     expect(config).toMatchObject({
+      trashRetentionDays: 7,
       port: 4000,
       allowedOrigins: ['https://a.example', 'https://b.example:8443'],
       awarenessMaxBytes: 1024,

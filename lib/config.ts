@@ -85,6 +85,7 @@ const variables = z.object({
   VERSION_IDLE_MS: wholeNumber(120_000, 10).describe('an automatic version is saved once a room has been quiet this long after edits'),
   VERSION_EVERY_MS: wholeNumber(600_000, 10).describe('during continuous editing, an automatic version at least this often'),
   VERSION_RETENTION_DAYS: wholeNumber(30, 1).describe('every version is kept this long, then one per day (named versions until deleted)'),
+  TRASH_RETENTION_DAYS: wholeNumber(30, 1).describe('a board in the trash is deleted for good this many days after it was trashed'),
   SYNC_INTERNAL_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .transform((url) => url.replace(/\/+$/, ''))
@@ -137,6 +138,7 @@ export const SYNC_SERVER_VARIABLES = [
   'VERSION_IDLE_MS',
   'VERSION_EVERY_MS',
   'VERSION_RETENTION_DAYS',
+  'TRASH_RETENTION_DAYS',
   'METRICS_HOST',
   'METRICS_PORT',
   'REDIS_URL',
@@ -216,6 +218,8 @@ export interface ServerConfig {
   versionEveryMs: number
   /** Versions older than this are thinned to one per day (named ones are kept). */
   versionRetentionDays: number
+  /** Boards trashed longer ago than this are deleted (with everything they hold) by the sync server's maintenance. */
+  trashRetentionDays: number
   /** Prometheus /metrics is served here only, not on the public port; port 0 picks a free one. */
   metricsHost: string
   metricsPort: number
@@ -318,6 +322,7 @@ export function loadServerConfig(env: Environment = process.env): ServerConfig {
     versionIdleMs: c.VERSION_IDLE_MS,
     versionEveryMs: c.VERSION_EVERY_MS,
     versionRetentionDays: c.VERSION_RETENTION_DAYS,
+    trashRetentionDays: c.TRASH_RETENTION_DAYS,
     metricsHost: c.METRICS_HOST,
     metricsPort: c.METRICS_PORT,
     redisUrl: c.REDIS_URL ?? null,

@@ -6,7 +6,7 @@
 import { Close, type CloseReason } from '../../lib/protocol.ts'
 import { RoomTokenError, type TokenFailure } from '../../lib/token.ts'
 import { MalformedFrameError } from '../../lib/wire.ts'
-import { AwarenessTooLargeError, DocumentTooLargeError, ReadOnlyWriteError, RoomUnavailableError } from '../room/errors.ts'
+import { AwarenessTooLargeError, DocumentTooLargeError, LinkRefusedError, ReadOnlyWriteError, RoomUnavailableError } from '../room/errors.ts'
 import { InvalidUpdateError } from '../room/validation.ts'
 import { MalformedUpdateError } from '../yjs/updateReader.ts'
 
@@ -26,6 +26,7 @@ export function expectedCloseReason(error: unknown): CloseReason | null {
   if (error instanceof DocumentTooLargeError) return Close.docTooLarge
   if (error instanceof RoomUnavailableError) return Close.roomUnavailable
   if (error instanceof RoomTokenError) return TOKEN_FAILURE_CLOSE[error.failure]
+  if (error instanceof LinkRefusedError) return error.refusal === 'board deleted' ? Close.boardDeleted : Close.linkRevoked
   return null
 }
 

@@ -6,6 +6,7 @@ import { Close, isSchemaNewer, type AuthOkMessage, type CloseReason, type PeerId
 import { SERVER_SCHEMA } from '../room/validation.ts'
 import { verifyRoomToken } from '../../lib/token.ts'
 import type { Room, RoomPeer } from '../room/room.ts'
+import { LinkRefusedError } from '../room/errors.ts'
 import { expectedCloseReason } from './closeReasons.ts'
 import { RateBudget, type RateLimits } from './limits.ts'
 import type { RoomRegistry } from '../room/registry.ts'
@@ -55,6 +56,8 @@ export class Connection implements RoomPeer {
   /** Raw bytes received on the socket while not yet live (counted from its 'data' events). */
   private preAuthBytes = 0
   private room: Room | null = null
+  /** The room the link opens (Room.id), once resolved at auth. */
+  roomId: string | null = null
   private authTimer: NodeJS.Timeout | null
   private childLog: Logger | null = null
   private readonly budget: RateBudget
@@ -63,7 +66,11 @@ export class Connection implements RoomPeer {
     private readonly ws: WebSocket,
     /** The socket ws speaks on (from the upgrade): shared broadcast frames are written to it directly. */
     private readonly socket: Duplex,
-    readonly roomId: string,
+    /**
+     * The id in the socket's URL: the link it was opened with (a board's edit id or view id), which
+     * its token names. A reset of that link, or the trash, closes the sockets opened with it.
+     */
+    readonly linkId: string,
     /** The client's per-IP limit key (lib/clientAddress.ts: IPv6 by /64, behind trusted proxies). */
     readonly ip: string,
     /** Shared by every connection of the server (one object, not one per socket). */
@@ -85,7 +92,7 @@ export class Connection implements RoomPeer {
 
   /** A logger with this socket's room and id, made on first use: most sockets never log. */
   private get log(): Logger {
-    this.childLog ??= this.context.log.child({ room: this.roomId, conn: this.id })
+    this.childLog ??= this.context.log.child({ room: this.linkId, conn: this.id })
     return this.childLog
   }
 
@@ -95,6 +102,10 @@ export class Connection implements RoomPeer {
 
   get isLive(): boolean {
     return this.state === 'live'
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed'
   }
 
   send(data: Uint8Array | string): void {
@@ -203,7 +214,7 @@ export class Connection implements RoomPeer {
   private async authenticate(token: string, schema: SerializedSchemaVersions | null): Promise<void> {
     let verified
     try {
-      verified = await verifyRoomToken(token, this.context.authSecret, this.roomId)
+      verified = await verifyRoomToken(token, this.context.authSecret, this.linkId)
     } catch (error) {
       this.end(error)
       return
@@ -217,13 +228,21 @@ export class Connection implements RoomPeer {
     this.user = verified.user
     this.scope = verified.scope
     this.state = 'joining'
+    let roomId: string
+    try {
+      roomId = await this.context.rooms.resolve(this.linkId, this.scope)
+    } catch (error) {
+      if (error instanceof LinkRefusedError) this.end(error)
+      else this.roomLoadFailed(error)
+      return
+    }
+    if ((this.state as State) === 'closed') return
+    this.roomId = roomId
     let room: Room
     try {
-      room = await this.context.rooms.acquire(await this.context.rooms.resolve(this.roomId, this.scope))
+      room = await this.context.rooms.acquire(roomId)
     } catch (error) {
-      this.context.metrics.roomLoadFailures.inc()
-      this.log.error({ err: error }, 'room load failed')
-      this.close(Close.roomUnavailable)
+      this.roomLoadFailed(error)
       return
     }
     // The socket may have gone away while the room was loading.
@@ -238,7 +257,7 @@ export class Connection implements RoomPeer {
     }
     const authOk: AuthOkMessage = {
       type: 'auth-ok',
-      room: this.roomId,
+      room: this.linkId,
       scope: this.scope,
       user: this.user,
       heartbeatMs: this.context.heartbeatMs,
@@ -261,6 +280,12 @@ export class Connection implements RoomPeer {
     } catch (error) {
       this.end(error)
     }
+  }
+
+  private roomLoadFailed(error: unknown): void {
+    this.context.metrics.roomLoadFailures.inc()
+    this.log.error({ err: error }, 'room load failed')
+    this.close(Close.roomUnavailable)
   }
 
   private enqueue(data: Buffer, isBinary: boolean): void {

@@ -10,7 +10,9 @@ import pg from 'pg'
 import { startCluster, type Cluster } from '../tools/cluster.ts'
 import { POSTGRES_MIGRATIONS_DIR, readMigrations } from '../../lib/db/migrate.ts'
 import { startTestProcess, testClients, useTempDatabase } from '../testing/fixture.ts'
-import { TEST_ORIGIN, TEST_SECRET, boardRecords, freePort, shape, storedDoc, waitUntil, type ProviderClient } from '../testing/support.ts'
+import { TEST_ORIGIN, TEST_SECRET, boardRecords, freePort, shape, storedDoc, tokenFor, waitUntil, type ProviderClient } from '../testing/support.ts'
+import { Close } from '../../lib/protocol.ts'
+import { signInternalToken } from '../../lib/token.ts'
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const HEARTBEAT_MS = 1_000
@@ -183,5 +185,48 @@ describe('scale-out over Redis and PostgreSQL', () => {
     await Promise.all([startTestProcess(db, env), startTestProcess(db, env)])
     const { rows } = await admin.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name')
     expect(rows.map((row) => row.migration_name)).toEqual(readMigrations(POSTGRES_MIGRATIONS_DIR).map((migration) => migration.name))
+  }, 60_000)
+
+  it('a link reset handled by an instance that does not have the room closes its sockets on the others within a second', async () => {
+    const db = await database()
+    const three = await cluster(3, clusterEnv(db.url))
+    const admin = new pg.Client({ connectionString: db.url })
+    await admin.connect()
+    onTestFinished(() => admin.end())
+    await admin.query('INSERT INTO "Room" ("id", "editId", "viewId", "updatedAt") VALUES ($1, $1, $2, now())', ['spread', 'spread-view'])
+    const [handler, b, c] = three.instances.map((instance) => testClients(`ws://127.0.0.1:${instance.port}`))
+    const editors = [await b.authed('spread', { sub: 'e-b' }), await c.authed('spread', { sub: 'e-c' })]
+    const viewer = await c.authed('spread-view', { sub: 'v-c', scope: 'view' })
+    await admin.query('UPDATE "Room" SET "editId" = $1 WHERE "id" = $2', ['spread-2', 'spread'])
+    const started = performance.now()
+    const response = await fetch(`http://127.0.0.1:${three.instances[0].port}/internal/rooms/spread/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await signInternalToken(TEST_SECRET, 'spread', 'revoke')}` },
+      body: JSON.stringify({ linkIds: ['spread'], reason: 'link revoked' }),
+    })
+    expect(await response.json()).toEqual({ closed: 0 })
+    const closes = await Promise.all(editors.map(async (editor) => ({ ...(await editor.closed), ms: performance.now() - started })))
+    console.warn(`revoke on instance A → sockets on B and C closed after ${closes.map((close) => close.ms.toFixed(1)).join(' ms, ')} ms`)
+    for (const close of closes) {
+      expect({ code: close.code, reason: close.reason }).toEqual(Close.linkRevoked)
+      expect(close.ms).toBeLessThan(1_000)
+    }
+    expect(viewer.ws.readyState).toBe(viewer.ws.OPEN)
+    // The handler itself refuses the old link at auth, and opens the new one.
+    const late = handler.raw('spread')
+    await late.opened
+    late.ws.send(JSON.stringify({ type: 'auth', token: await tokenFor('spread', { sub: 'e-b' }) }))
+    expect(await late.closed).toEqual(Close.linkRevoked)
+    await handler.authed('spread-2', { sub: 'e-b' })
+
+    // Trash: every socket of the room, on every instance, whatever link it was opened with.
+    await admin.query('UPDATE "Room" SET "trashedAt" = now() WHERE "id" = $1', ['spread'])
+    const trashed = await fetch(`http://127.0.0.1:${three.instances[1].port}/internal/rooms/spread/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await signInternalToken(TEST_SECRET, 'spread', 'revoke')}` },
+      body: JSON.stringify({ linkIds: ['spread-2', 'spread-view'], reason: 'board deleted' }),
+    })
+    expect(trashed.status).toBe(200)
+    expect(await viewer.closed).toEqual(Close.boardDeleted)
   }, 60_000)
 })

@@ -17,7 +17,7 @@ import type { SyncStorage } from '../storage/roomStore.ts'
 import { createLogger } from '../log.ts'
 import { createMetrics } from '../http/metrics.ts'
 import { Room, type RoomPeer } from '../room/room.ts'
-import { boardRecords, shape, versionMethodsOf, waitUntil } from '../testing/support.ts'
+import { boardRecords, shape, boardMethodsOf, versionMethodsOf, waitUntil } from '../testing/support.ts'
 
 const ROOM = 'r'
 const CHANNEL = `room:${ROOM}`
@@ -100,7 +100,7 @@ class Instance {
     const store: SyncStorage = {
       ...versionMethodsOf(db),
       load: db.load.bind(db),
-      roomIdForViewId: db.roomIdForViewId.bind(db),
+      ...boardMethodsOf(db),
       compact: db.compact.bind(db),
       ping: db.ping.bind(db),
       close: db.close.bind(db),

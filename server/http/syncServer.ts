@@ -7,7 +7,9 @@ import type { ServerConfig } from '../../lib/config.ts'
 import { Connection, type ConnectionContext } from '../connection/connection.ts'
 import { RoomRegistry } from '../room/registry.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
-import { isInternalPath, serveInternal } from './versionsEndpoint.ts'
+import { isInternalPath, serveInternal } from './internalEndpoints.ts'
+import { RevocationRelay, type Revocation } from '../fanout/linkRevocations.ts'
+import { TrashPurge } from '../storage/trashPurge.ts'
 import { WindowCounter } from '../../lib/windowCounter.ts'
 import { clientAddress, rateLimitKey } from '../../lib/clientAddress.ts'
 import type { PubSub } from '../fanout/pubSub.ts'
@@ -32,6 +34,8 @@ export interface SyncServer {
   readonly metrics: Metrics
   readonly rooms: RoomRegistry
   readonly connections: ReadonlySet<Connection>
+  /** Deletes the rooms trashed more than TRASH_RETENTION_DAYS ago now (maintenance also runs it hourly); resolves with how many. */
+  purgeTrash(): Promise<number>
 }
 
 const HEALTH_TIMEOUT_MS = 2_000
@@ -57,6 +61,27 @@ export function createSyncServer(config: SyncServerConfig, store: SyncStorage, l
     for (const room of rooms.rooms()) room.link?.requestState()
   })
   const connections = new Set<Connection>()
+  /**
+   * Closes this instance's sockets of a revocation. Every connection is looked at, those still
+   * authenticating too: a socket whose link was resolved just before the reset is closed as well.
+   */
+  const closeRevoked = ({ roomId, linkIds, reason }: Revocation): number => {
+    const links = new Set(linkIds)
+    const close = reason === 'board deleted' ? Close.boardDeleted : Close.linkRevoked
+    let closed = 0
+    for (const connection of connections) {
+      if (connection.isClosed) continue
+      const opened = links.has(connection.linkId)
+      // Until auth has resolved its room, a socket's link id is all there is to go by.
+      const inRoom = connection.roomId === null ? opened : connection.roomId === roomId
+      if (!inRoom || (reason === 'link revoked' && !opened)) continue
+      connection.close(close)
+      closed++
+    }
+    return closed
+  }
+  const revocations = new RevocationRelay(pubsub ?? null, closeRevoked)
+  const trashPurge = new TrashPurge(store, config.trashRetentionDays, log)
   /** Resolves the shutdown's wait once the last socket has closed. */
   let onAllClosed: (() => void) | null = null
   /** Waits until every socket has closed, or `ms` have passed. */
@@ -92,7 +117,7 @@ export function createSyncServer(config: SyncServerConfig, store: SyncStorage, l
     }
     if (isInternalPath(path)) {
       if (shuttingDown) return void res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'server shutting down' }))
-      void serveInternal(req, res, path, { rooms, store, authSecret: config.authSecret, log })
+      void serveInternal(req, res, path, { rooms, store, authSecret: config.authSecret, log, revoke: (revocation) => revocations.revoke(revocation) })
       return
     }
     notFound(res)
@@ -199,14 +224,18 @@ export function createSyncServer(config: SyncServerConfig, store: SyncStorage, l
     get metricsPort() {
       return metricsPort
     },
+    purgeTrash: () => trashPurge.run(),
     async listen() {
       metricsPort = await listenOn(metricsServer, config.metricsPort, config.metricsHost)
-      return listenOn(httpServer, config.port, config.host)
+      const port = await listenOn(httpServer, config.port, config.host)
+      trashPurge.start()
+      return port
     },
     async close() {
       if (shuttingDown) return
       shuttingDown = true
       clearInterval(heartbeatTimer)
+      await trashPurge.stop()
       const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()))
       for (const connection of connections) connection.close(Close.shuttingDown)
       try {
@@ -217,6 +246,7 @@ export function createSyncServer(config: SyncServerConfig, store: SyncStorage, l
       await allClosedWithin(CLOSE_GRACE_MS)
       for (const connection of connections) connection.terminate()
       rooms.destroyAll()
+      revocations.close()
       await pubsub?.close()
       httpServer.closeAllConnections()
       metricsServer.closeAllConnections()

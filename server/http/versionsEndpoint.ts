@@ -1,54 +1,29 @@
-import type http from 'node:http'
 import * as Y from 'yjs'
 import { z } from 'zod'
-import { isValidRoomId } from '../../lib/protocol.ts'
-import { verifyInternalToken, type InternalAction } from '../../lib/token.ts'
 import { checkVersionLabel, isValidVersionId, VERSION_LABEL_MAX_CHARS, type VersionSummary } from '../../lib/versions.ts'
-import type { Logger } from '../log.ts'
+import { fail } from './httpAnswer.ts'
+import type { InternalEndpointsContext } from './internalEndpoints.ts'
 import { DocumentTooLargeError, RoomUnavailableError } from '../room/errors.ts'
 import type { RoomRegistry } from '../room/registry.ts'
 import { computeRestore, recordsOfVersionState, UnknownShapeError } from '../room/restore.ts'
 import type { Room } from '../room/room.ts'
 import { ServerOrigin } from '../room/roomDocument.ts'
 import { InvalidUpdateError } from '../room/validation.ts'
-import type { LiveDocument, VersionStore } from '../storage/roomStore.ts'
+import type { LiveDocument } from '../storage/roomStore.ts'
 import { MalformedUpdateError } from '../yjs/updateReader.ts'
 
 /**
- * The sync server's internal endpoints (docs/versions.md), called by the app only, each with a
- * 60-second internal token for its room and action (lib/token.ts):
+ * The version endpoints of the sync server (docs/versions.md), routed by internalEndpoints.ts:
  * - `POST /internal/rooms/<roomId>/versions` `{ kind?, label }` → 201 VersionSummary
  * - `POST /internal/rooms/<roomId>/restore` `{ versionId, shapeIds?, by }` → 200 `{ beforeRestore, versions }`
  * They live here because only the sync server holds the live document: a version must include
  * edits not stored yet, and a restore must reach everyone connected.
  */
-export interface InternalEndpointsContext {
-  rooms: RoomRegistry
-  store: Pick<VersionStore, 'saveVersion' | 'listVersions' | 'readVersion'>
-  authSecret: string
-  log: Logger
-}
 
-/** The largest body accepted: a restore of ten thousand shape ids fits. */
-const MAX_BODY_BYTES = 1024 * 1024
 const MAX_SHAPE_IDS = 10_000
 const MAX_BY_NAME_CHARS = 64
 /** The restorer's name as a before-restore label shows it, leaving room for what was restored. */
 const MAX_NAME_IN_LABEL = 32
-
-const INTERNAL_PATH = /^\/internal\/rooms\/([^/]+)\/(versions|restore)$/
-
-/** An answer with a status, thrown out of a handler and written as JSON. */
-class HttpAnswer extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: object,
-  ) {
-    super(`${status}`)
-  }
-}
-
-const fail = (status: number, error: string) => new HttpAnswer(status, { error })
 
 const saveVersionBody = z.object({
   kind: z.enum(['named', 'before-restore']).default('named'),
@@ -61,41 +36,8 @@ const restoreBody = z.object({
   by: z.object({ id: z.string().min(1).max(128), name: z.string().trim().min(1).max(MAX_BY_NAME_CHARS) }),
 })
 
-/** True when `path` is one of the internal endpoints (the caller then leaves the answer to serveInternal). */
-export function isInternalPath(path: string): boolean {
-  return path.startsWith('/internal/')
-}
-
-/** Answers one request to an internal endpoint; never throws (an unexpected failure answers 500 and is logged). */
-export async function serveInternal(req: http.IncomingMessage, res: http.ServerResponse, path: string, context: InternalEndpointsContext): Promise<void> {
-  let status = 500
-  let body: object = { error: 'internal error' }
-  try {
-    ;({ status, body } = await answerInternal(req, path, context))
-  } catch (error) {
-    if (error instanceof HttpAnswer) ({ status, body } = error)
-    else context.log.error({ err: error, path }, 'internal endpoint failed')
-  }
-  const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' })
-  res.end(text)
-}
-
-async function answerInternal(req: http.IncomingMessage, path: string, context: InternalEndpointsContext): Promise<{ status: number; body: object }> {
-  const match = INTERNAL_PATH.exec(path)
-  if (!match || !isValidRoomId(match[1])) throw fail(404, 'not found')
-  if (req.method !== 'POST') throw fail(405, 'method not allowed')
-  const [, roomId, endpoint] = match
-  const action: InternalAction = endpoint === 'versions' ? 'save-version' : 'restore'
-  const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
-  if (!token || !(await verifyInternalToken(token, context.authSecret, roomId, action))) throw fail(401, 'missing or invalid internal token')
-  const json = await readJsonBody(req)
-  if (action === 'save-version') return { status: 201, body: await saveVersion(roomId, json, context) }
-  return { status: 200, body: await restoreVersion(roomId, json, context) }
-}
-
 /** Saves a named (or before-restore) version of the room as it is now, live edits included. */
-async function saveVersion(roomId: string, json: unknown, { rooms, store }: InternalEndpointsContext): Promise<VersionSummary> {
+export async function saveVersion(roomId: string, json: unknown, { rooms, store }: InternalEndpointsContext): Promise<VersionSummary> {
   const parsed = saveVersionBody.safeParse(json)
   if (!parsed.success) throw fail(400, 'body must be { kind?: "named" | "before-restore", label: string }')
   const label = checkVersionLabel(parsed.data.label)
@@ -112,7 +54,7 @@ async function saveVersion(roomId: string, json: unknown, { rooms, store }: Inte
  * peer's, relayed to everyone connected and stored). A room loaded only for this is evicted
  * afterwards once its write is stored.
  */
-async function restoreVersion(roomId: string, json: unknown, { rooms, store, log }: InternalEndpointsContext): Promise<{ beforeRestore: VersionSummary; versions: VersionSummary[] }> {
+export async function restoreVersion(roomId: string, json: unknown, { rooms, store, log }: InternalEndpointsContext): Promise<{ beforeRestore: VersionSummary; versions: VersionSummary[] }> {
   const parsed = restoreBody.safeParse(json)
   if (!parsed.success) throw fail(400, 'body must be { versionId, shapeIds?: string[] (1 to 10000), by: { id, name } }')
   const { versionId, shapeIds, by } = parsed.data
@@ -146,7 +88,7 @@ async function restoreVersion(roomId: string, json: unknown, { rooms, store, log
 }
 
 /** The room, loaded on this instance (loading it if needed) and still the registry's at the moment this resolves. */
-async function loadedRoom(rooms: RoomRegistry, roomId: string): Promise<Room> {
+export async function loadedRoom(rooms: RoomRegistry, roomId: string): Promise<Room> {
   for (;;) {
     const room = await rooms.acquire(roomId)
     if (rooms.get(roomId) === room) return room
@@ -154,7 +96,7 @@ async function loadedRoom(rooms: RoomRegistry, roomId: string): Promise<Room> {
 }
 
 /** The live document of a room loaded on this instance, for a version that includes edits not stored yet. */
-function liveOf(room: Room | undefined): (() => LiveDocument) | undefined {
+export function liveOf(room: Room | undefined): (() => LiveDocument) | undefined {
   if (!room) return undefined
   return () => ({ doc: room.doc, state: Y.encodeStateAsUpdate(room.doc) })
 }
@@ -176,21 +118,4 @@ export function beforeRestoreLabel(name: string, version: VersionSummary, shapeC
   const chars = [...versionName]
   const shown = chars.length <= room ? versionName : `${chars.slice(0, Math.max(0, room - 1)).join('')}…`
   return version.label === null ? `${prefix}${shown}` : `${prefix}"${shown}"`
-}
-
-/** The request's JSON body (400 if it is not JSON, 413 if larger than MAX_BODY_BYTES). */
-async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
-  if (Number(req.headers['content-length']) > MAX_BODY_BYTES) throw fail(413, 'body too large')
-  const chunks: Buffer[] = []
-  let total = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.byteLength
-    if (total > MAX_BODY_BYTES) throw fail(413, 'body too large')
-    chunks.push(chunk)
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
-  } catch {
-    throw fail(400, 'body must be JSON')
-  }
 }

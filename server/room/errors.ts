@@ -1,3 +1,5 @@
+import type { LinkRefusal } from '../storage/roomStore.ts'
+
 /**
  * What goes wrong in a room because of what a peer sent, or because the room cannot serve. The
  * room throws these and never picks a close code: server/connection/closeReasons.ts maps each
@@ -29,5 +31,12 @@ export class AwarenessTooLargeError extends Error {
 export class RoomUnavailableError extends Error {
   constructor(roomId: string, options?: { cause: unknown }) {
     super(`room ${roomId} unavailable: stored document unreadable`, options)
+  }
+}
+
+/** A socket's link id no longer opens its board: the owner reset the link, or moved the board to the trash. */
+export class LinkRefusedError extends Error {
+  constructor(readonly refusal: LinkRefusal) {
+    super(refusal)
   }
 }

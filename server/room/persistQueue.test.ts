@@ -5,7 +5,7 @@ import { createMetrics } from '../http/metrics.ts'
 import { createLogger } from '../log.ts'
 import { MemoryRoomStore } from '../storage/memoryRoomStore.ts'
 import type { LiveDocument, SyncStorage } from '../storage/roomStore.ts'
-import { boardRecords, shape, versionMethodsOf } from '../testing/support.ts'
+import { boardRecords, shape, boardMethodsOf, versionMethodsOf } from '../testing/support.ts'
 import type { RoomPeer } from './peer.ts'
 import { EDITOR_RECORD_INTERVAL_MS, PersistQueue, type StoredConfirmation } from './persistQueue.ts'
 import { fakePeer } from '../testing/fakePeer.ts'
@@ -27,7 +27,7 @@ function scriptedStore() {
   const store: SyncStorage = {
     ...versionMethodsOf(inner),
     load: (id) => inner.load(id),
-    roomIdForViewId: (viewId) => inner.roomIdForViewId(viewId),
+    ...boardMethodsOf(inner),
     compact: (id, options) => inner.compact(id, options),
     ping: () => inner.ping(),
     close: () => inner.close(),

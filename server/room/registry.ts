@@ -1,8 +1,10 @@
 import { Room, type RoomOptions } from './room.ts'
-import type { ViewLinks } from '../storage/roomStore.ts'
+import type { Scope } from '../../lib/protocol.ts'
+import type { RoomLinks } from '../storage/roomStore.ts'
+import { LinkRefusedError } from './errors.ts'
 
-/** The registry's settings: a room's, with a store that also finds the room of a view link. */
-export type RegistryOptions = Omit<RoomOptions, 'onIdle' | 'onBroken' | 'store'> & { store: RoomOptions['store'] & ViewLinks }
+/** The registry's settings: a room's, with a store that also finds the room a link opens. */
+export type RegistryOptions = Omit<RoomOptions, 'onIdle' | 'onBroken' | 'store'> & { store: RoomOptions['store'] & RoomLinks }
 
 /**
  * The rooms in memory. A room is loaded once however many clients arrive together,
@@ -30,12 +32,14 @@ export class RoomRegistry {
   }
 
   /**
-   * The room a socket URL id names. Read-only links use the room's separate view id, so a
-   * viewer never learns the edit id; any other id names the room itself.
+   * The room a socket's URL id (its link id) opens: an edit link's id is the room's edit id, a
+   * read-only link's its separate view id, so a viewer never learns the edit id (see
+   * RoomLinks.resolveLink). Throws LinkRefusedError for a link reset since or a trashed board.
    */
-  async resolve(urlId: string, scope: 'edit' | 'view'): Promise<string> {
-    if (scope === 'edit') return urlId
-    return (await this.options.store.roomIdForViewId(urlId)) ?? urlId
+  async resolve(linkId: string, scope: Scope): Promise<string> {
+    const resolved = await this.options.store.resolveLink(linkId, scope)
+    if ('refused' in resolved) throw new LinkRefusedError(resolved.refused)
+    return resolved.roomId
   }
 
   /** The room, loading it if needed. Rejects when the load fails; then nothing is kept for it. */

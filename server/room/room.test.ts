@@ -11,7 +11,7 @@ import { Room, type RoomOptions } from './room.ts'
 import { ServerOrigin } from './roomDocument.ts'
 import { InvalidUpdateError } from './validation.ts'
 import { ReadOnlyWriteError } from './errors.ts'
-import { boardRecords, shape, versionMethodsOf, waitUntil } from '../testing/support.ts'
+import { boardRecords, shape, boardMethodsOf, versionMethodsOf, waitUntil } from '../testing/support.ts'
 import { fakePeer } from '../testing/fakePeer.ts'
 
 const peer = (id: string, scope: Scope = 'edit') => fakePeer(id, { scope })
@@ -117,7 +117,7 @@ describe('room (in-memory store)', () => {
     const flaky: SyncStorage = {
       ...versionMethodsOf(store),
       load: (id) => store.load(id),
-      roomIdForViewId: (viewId) => store.roomIdForViewId(viewId),
+      ...boardMethodsOf(store),
       compact: (id) => store.compact(id),
       ping: () => store.ping(),
       close: () => store.close(),

@@ -1,7 +1,7 @@
 import type { ServerConfig } from '../../lib/config.ts'
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
-import { isSchemaNewer, type PresenceMessage } from '../../lib/protocol.ts'
+import { BOARD_RECORDS_MAP, isSchemaNewer, type PresenceMessage } from '../../lib/protocol.ts'
 import { decodeFrame, encodeSyncUpdate, SyncStep } from '../../lib/wire.ts'
 import type { PubSub } from '../fanout/pubSub.ts'
 import { RemoteOrigin, RoomLink } from '../fanout/roomLink.ts'
@@ -14,12 +14,13 @@ import { RoomPresence } from './presence.ts'
 import { RoomDocument, type ChangeOrigin, type ServerOrigin } from './roomDocument.ts'
 import { SERVER_SCHEMA } from './validation.ts'
 import { VersionKeeper, type VersionOptions } from './versionKeeper.ts'
+import { NameMirror, type NameMirrorOptions } from './nameMirror.ts'
 
 export type { RoomPeer } from './peer.ts'
 
 export interface RoomOptions extends PersistOptions, VersionOptions, AwarenessLimits, Pick<ServerConfig, 'maxDocBytes' | 'heartbeatMs'> {
-  /** The room's log, snapshot and versions. */
-  store: PersistOptions['store'] & VersionOptions['store']
+  /** The room's log, snapshot and versions, and its row's name. */
+  store: PersistOptions['store'] & VersionOptions['store'] & NameMirrorOptions['store']
   /** Cross-instance fan-out (REDIS_URL); null when this instance is alone. */
   pubsub: PubSub | null
   /** Called when the last peer has left or a flush of an empty room finished: the registry may evict it. */
@@ -45,6 +46,8 @@ export class Room {
   private readonly roomPresence: RoomPresence
   private readonly writes: PersistQueue
   private readonly versions: VersionKeeper
+  /** Mirrors the document record's name to the room's row (the app's board list). */
+  private readonly names: NameMirror
   /** Set when the stored document turned out unreadable: the room serves nobody and writes nothing. */
   private unavailable: RoomUnavailableError | null = null
   private destroyed = false
@@ -54,11 +57,13 @@ export class Room {
     stored: StoredRoom,
     private readonly options: RoomOptions,
   ) {
+    this.names = new NameMirror(id, options)
     this.document = new RoomDocument(id, stored, this.peers, {
       changed: (update, origin) => this.relayDocUpdate(update, origin),
       // After the constructor has linked the room: a scaled-out room must not pass its own document.
       outdatedSnapshot: () => queueMicrotask(() => void (this.destroyed || this.writes.rewriteSnapshot())),
       unreadable: (error) => this.breakDown(error),
+      applied: (doc) => this.names.applied(doc.getMap(BOARD_RECORDS_MAP)),
     })
     // Without a stored snapshot to answer from there is nothing to gain by waiting; a room shared
     // with other instances exchanges state vectors as soon as it links.
@@ -191,6 +196,7 @@ export class Room {
       if (peer !== origin) peer.send(message)
     }
     this.versions.changed()
+    this.names.changed(this.document.ydoc.getMap(BOARD_RECORDS_MAP), !(origin instanceof RemoteOrigin))
     if (origin instanceof RemoteOrigin) return
     this.link?.publishUpdate(update)
     this.writes.add(update, origin)
@@ -220,9 +226,9 @@ export class Room {
     return this.roomPresence.message()
   }
 
-  /** Writes the queued updates now (see PersistQueue.flush). */
-  flushPendingUpdates(): Promise<void> {
-    return this.writes.flush()
+  /** Writes the queued updates (see PersistQueue.flush) and a name waiting for its debounce now. */
+  async flushPendingUpdates(): Promise<void> {
+    await Promise.all([this.writes.flush(), this.names.flush()])
   }
 
   /** Folds a non-empty log into the snapshot (before eviction, so the next load reads one blob). */
@@ -256,6 +262,7 @@ export class Room {
     this.destroyed = true
     this.link?.close()
     this.writes.destroy()
+    this.names.destroy()
     void this.versions.stop()
     this.relay.destroy()
     this.document.destroy()

@@ -24,6 +24,7 @@ function recordingListener() {
     changed: (update, origin) => void changes.push({ update, origin }),
     outdatedSnapshot: () => void events.push('outdated'),
     unreadable: (error) => void events.push(`unreadable: ${error.message}`),
+    applied: () => {},
   }
   return { listener, changes, events }
 }

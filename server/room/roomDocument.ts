@@ -27,6 +27,8 @@ export interface DocumentListener {
   outdatedSnapshot(): void
   /** The stored updates cannot be applied; called once, before materialize throws the same error. */
   unreadable(error: RoomUnavailableError): void
+  /** The stored updates were applied (once, before any change): the document as stored is readable. */
+  applied(doc: Y.Doc): void
 }
 
 /** The longest a loaded room waits for its first answers to reach the kernel before applying its document. */
@@ -103,6 +105,7 @@ export class RoomDocument {
       this.listener.unreadable(error)
       throw error
     }
+    this.listener.applied(this.ydoc)
   }
 
   /**

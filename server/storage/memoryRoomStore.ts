@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
+import type { Scope, SerializedSchemaVersions } from '../../lib/protocol.ts'
 import type { VersionAuthor, VersionSummary } from '../../lib/versions.ts'
 import { stateHashOf } from '../../lib/db/versions.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
@@ -7,9 +7,12 @@ import {
   authorsSince,
   collectedState,
   collectedVersion,
+  DEFAULT_ROOM_NAME,
+  resolveLinkRows,
   versionsToThin,
   type CompactOptions,
   type RecordedEditor,
+  type ResolvedLink,
   type SaveVersionOptions,
   type StoredRoom,
   type SyncStorage,
@@ -17,7 +20,10 @@ import {
 
 /** A room as MemoryRoomStore holds it: the rows PrismaRoomStore keeps in Room, RoomSnapshot and RoomUpdate. */
 export interface MemoryRoom {
+  editId: string
   viewId: string
+  name: string
+  trashedAt: Date | null
   snapshot: { data: Uint8Array; lastUpdateId: number; schema: SerializedSchemaVersions | null; collected: boolean } | null
   /** Log rows with ids from one counter shared by every room, as the database's autoincrement. */
   log: { id: number; data: Uint8Array }[]
@@ -30,12 +36,11 @@ export interface MemoryRoom {
 /**
  * Keeps rooms in memory: for tests of the room logic and for tools that need no database. It
  * behaves as PrismaRoomStore does (roomStore.contract.ts checks both): loading creates
- * the room with a view id of its own, only a created room takes appends, a compaction removes
+ * the room with a view id of its own (its edit id its own id), only a created room takes appends, a compaction removes
  * only the log rows it folded in, and stored bytes are copies.
  */
 export class MemoryRoomStore implements SyncStorage {
   private readonly stored = new Map<string, MemoryRoom>()
-  private readonly roomIdsByViewId = new Map<string, string>()
   private lastUpdateId = 0
 
   /** What the store holds, for tests to look at. */
@@ -44,22 +49,42 @@ export class MemoryRoomStore implements SyncStorage {
   }
 
   /**
-   * Adds a room as the app creates a board (with its view id), or as an earlier version left it
+   * Adds a room as the app creates a board (with its link ids), or as an earlier version left it
    * (with a snapshot): for tests that start from a stored board.
    */
   createRoom(
     roomId: string,
-    { viewId = newViewId(), snapshot }: { viewId?: string; snapshot?: { data: Uint8Array; collected: boolean; schema?: SerializedSchemaVersions | null } } = {},
+    {
+      editId = roomId,
+      viewId = newViewId(),
+      snapshot,
+    }: { editId?: string; viewId?: string; snapshot?: { data: Uint8Array; collected: boolean; schema?: SerializedSchemaVersions | null } } = {},
   ): void {
-    if (this.stored.has(roomId) || this.roomIdsByViewId.has(viewId)) throw new Error(`room ${roomId} or view id ${viewId} exists already`)
+    if (this.stored.has(roomId) || this.findRoom((room) => room.editId === editId || room.viewId === viewId)) {
+      throw new Error(`room ${roomId}, edit id ${editId} or view id ${viewId} exists already`)
+    }
     this.stored.set(roomId, {
+      editId,
       viewId,
+      name: DEFAULT_ROOM_NAME,
+      trashedAt: null,
       snapshot: snapshot ? { data: snapshot.data.slice(), lastUpdateId: this.lastUpdateId, schema: snapshot.schema ?? null, collected: snapshot.collected } : null,
       log: [],
       versions: [],
       editors: new Map(),
     })
-    this.roomIdsByViewId.set(viewId, roomId)
+  }
+
+  /** Changes a room's row as the app does (a link reset, the trash): for tests. */
+  updateRoom(roomId: string, change: Partial<Pick<MemoryRoom, 'editId' | 'viewId' | 'name' | 'trashedAt'>>): void {
+    const room = this.stored.get(roomId)
+    if (!room) throw new Error(`room ${roomId} does not exist`)
+    Object.assign(room, change)
+  }
+
+  private findRoom(matches: (room: MemoryRoom) => boolean): MemoryRoom | undefined {
+    for (const room of this.stored.values()) if (matches(room)) return room
+    return undefined
   }
 
   async load(roomId: string): Promise<StoredRoom> {
@@ -70,8 +95,28 @@ export class MemoryRoomStore implements SyncStorage {
     return { updates, logLength: log.length, schema: snapshot?.schema ?? null, collected: snapshot?.collected ?? true }
   }
 
-  async roomIdForViewId(viewId: string): Promise<string | null> {
-    return this.roomIdsByViewId.get(viewId) ?? null
+  async resolveLink(linkId: string, scope: Scope): Promise<ResolvedLink> {
+    const rows = Array.from(this.stored, ([id, room]) => ({ id, editId: room.editId, viewId: room.viewId, trashed: room.trashedAt !== null }))
+    return resolveLinkRows(
+      linkId,
+      scope,
+      rows.filter((row) => row.id === linkId || (scope === 'edit' ? row.editId : row.viewId) === linkId),
+    )
+  }
+
+  async roomExists(roomId: string): Promise<boolean> {
+    return this.stored.has(roomId)
+  }
+
+  async setRoomName(roomId: string, name: string): Promise<void> {
+    const room = this.stored.get(roomId)
+    if (room) room.name = name
+  }
+
+  async purgeTrashedRooms(trashedBefore: Date): Promise<number> {
+    const purged = Array.from(this.stored).filter(([, room]) => room.trashedAt !== null && room.trashedAt < trashedBefore)
+    for (const [id] of purged) this.stored.delete(id)
+    return purged.length
   }
 
   async append(roomId: string, updates: Uint8Array[]): Promise<void> {

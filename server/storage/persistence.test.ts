@@ -15,7 +15,7 @@ import {
   storedDoc,
   scrapeMetrics,
   tokenFor,
-  versionMethodsOf,
+  boardMethodsOf, versionMethodsOf,
   waitUntil,
 } from '../testing/support.ts'
 
@@ -65,7 +65,7 @@ describe('persistence', () => {
     const countingStore: SyncStorage = {
       ...versionMethodsOf(prismaStore),
       load: (id) => prismaStore.load(id),
-      roomIdForViewId: (id) => prismaStore.roomIdForViewId(id),
+      ...boardMethodsOf(prismaStore),
       append: (id, updates) => {
         appends.push(updates.length)
         return prismaStore.append(id, updates)
@@ -159,7 +159,7 @@ describe('persistence', () => {
         loads++
         return prismaStore.load(id)
       },
-      roomIdForViewId: (id) => prismaStore.roomIdForViewId(id),
+      ...boardMethodsOf(prismaStore),
       append: (id, updates) => prismaStore.append(id, updates),
       compact: (id) => prismaStore.compact(id),
       ping: () => prismaStore.ping(),

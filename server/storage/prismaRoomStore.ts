@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils'
+import type { ArgType, SqlDriverAdapter } from '@prisma/driver-adapter-utils'
 import { driverAdapterOf, insertRows, type Database, type Provider } from '../../lib/db/client.ts'
 import { fromHex, hexColumn, placeholders } from '../../lib/db/blobs.ts'
-import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
+import type { Scope, SerializedSchemaVersions } from '../../lib/protocol.ts'
 import type { VersionAuthor, VersionSummary } from '../../lib/versions.ts'
 import {
   compressState,
@@ -12,7 +12,18 @@ import {
   VERSION_SUMMARY_COLUMNS,
   versionSummaryOf,
 } from '../../lib/db/versions.ts'
-import { authorsSince, collectedState, collectedVersion, versionsToThin, type CompactOptions, type SaveVersionOptions, type StoredRoom, type SyncStorage } from './roomStore.ts'
+import {
+  authorsSince,
+  collectedState,
+  collectedVersion,
+  resolveLinkRows,
+  versionsToThin,
+  type CompactOptions,
+  type ResolvedLink,
+  type SaveVersionOptions,
+  type StoredRoom,
+  type SyncStorage,
+} from './roomStore.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
 
 /** Rows per INSERT statement: three parameters each, well under SQLite's and PostgreSQL's limits. */
@@ -24,6 +35,9 @@ const APPEND_ROWS_PER_STATEMENT = 1000
  * encoding a 64 MiB document takes seconds), and a timed-out compaction would leave the log growing.
  */
 const COMPACT_TRANSACTION_OPTIONS = { timeout: 60_000, maxWait: 10_000 }
+
+/** How a text parameter is bound (as Prisma's own queries bind one). */
+const TEXT_ARG: ArgType = { scalarType: 'string', arity: 'scalar' }
 
 const UPDATE_COLUMNS = [
   { name: 'roomId', kind: 'text' },
@@ -132,9 +146,49 @@ export class PrismaRoomStore implements SyncStorage {
     return { snapshot, log }
   }
 
-  async roomIdForViewId(viewId: string): Promise<string | null> {
-    const room = await this.db.room.findUnique({ where: { viewId }, select: { id: true } })
-    return room?.id ?? null
+  async resolveLink(linkId: string, scope: Scope): Promise<ResolvedLink> {
+    // Once per socket: through the driver adapter, as appends are written, which costs a sixth of
+    // Prisma's raw query path (0.04 against 0.25 ms on SQLite). Two index lookups in one statement
+    // (SQLite's multi-index OR, PostgreSQL's bitmap OR).
+    const [first, second] = placeholders(this.provider, 2).split(', ')
+    const adapter = await driverAdapterOf(this.db)
+    const { rows } = await adapter.queryRaw({
+      sql: `SELECT "id", "editId", "viewId", "trashedAt" IS NOT NULL FROM "Room" WHERE "${scope === 'edit' ? 'editId' : 'viewId'}" = ${first} OR "id" = ${second}`,
+      args: [linkId, linkId],
+      argTypes: [TEXT_ARG, TEXT_ARG],
+    })
+    return resolveLinkRows(
+      linkId,
+      scope,
+      rows.map(([id, editId, viewId, trashed]) => ({ id: String(id), editId: String(editId), viewId: String(viewId), trashed: Boolean(Number(trashed)) })),
+    )
+  }
+
+  async roomExists(roomId: string): Promise<boolean> {
+    return (await this.db.room.findUnique({ where: { id: roomId }, select: { id: true } })) !== null
+  }
+
+  setRoomName(roomId: string, name: string): Promise<void> {
+    const write = async () => {
+      await this.db.room.updateMany({ where: { id: roomId }, data: { name } })
+    }
+    // On SQLite a write made while a transaction is open on the one connection would commit or roll back with it.
+    return this.provider === 'sqlite' ? this.exclusive(write) : write()
+  }
+
+  purgeTrashedRooms(trashedBefore: Date): Promise<number> {
+    // Raw SQL through the driver adapter: it runs at start, when compiling a model query (~0.2 s
+    // of CPU) would hold up the first rooms' loads. The date is bound as Prisma binds a DateTime,
+    // so it compares with the stored ones; the foreign keys cascade the rest.
+    const purge = async () => {
+      const adapter = await driverAdapterOf(this.db)
+      return adapter.executeRaw({
+        sql: `DELETE FROM "Room" WHERE "trashedAt" < ${placeholders(this.provider, 1)}`,
+        args: [trashedBefore],
+        argTypes: [{ scalarType: 'datetime', arity: 'scalar' }],
+      })
+    }
+    return this.provider === 'sqlite' ? this.exclusive(purge) : purge()
   }
 
   append(roomId: string, updates: Uint8Array[]): Promise<void> {

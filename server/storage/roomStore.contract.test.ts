@@ -10,6 +10,12 @@ describeRoomStoreContract('MemoryRoomStore', async () => {
     store,
     createRoom: async (roomId, viewId) => store.createRoom(roomId, { viewId }),
     viewIdOf: async (roomId) => store.rooms.get(roomId)?.viewId ?? null,
+    updateRoom: async (roomId, change) => store.updateRoom(roomId, change),
+    nameOf: async (roomId) => store.rooms.get(roomId)?.name ?? null,
+    rowsOf: async (roomId) => {
+      const room = store.rooms.get(roomId)
+      return room ? room.log.length + (room.snapshot ? 1 : 0) + room.versions.length + room.editors.size : 0
+    },
     createLegacyRoom: async (roomId, data, schema) => store.createRoom(roomId, { snapshot: { data, collected: false, schema } }),
     // One store is all the storage there is.
     openAnother: async () => store,
@@ -30,6 +36,15 @@ describeRoomStoreContract(`PrismaRoomStore (${provider})`, async () => {
       await db.room.create({ data: { id, editId: id, viewId } })
     },
     viewIdOf: async (id) => (await db.room.findUnique({ where: { id }, select: { viewId: true } }))?.viewId ?? null,
+    updateRoom: async (id, change) => {
+      await db.room.update({ where: { id }, data: change })
+    },
+    nameOf: async (id) => (await db.room.findUnique({ where: { id }, select: { name: true } }))?.name ?? null,
+    rowsOf: async (roomId) =>
+      (await db.roomUpdate.count({ where: { roomId } })) +
+      (await db.roomSnapshot.count({ where: { roomId } })) +
+      (await db.roomVersion.count({ where: { roomId } })) +
+      (await db.roomEditor.count({ where: { roomId } })),
     createLegacyRoom: async (roomId, data, schema) => {
       await db.room.create({ data: { id: roomId, editId: roomId, viewId: `${roomId}-view` } })
       await db.roomSnapshot.create({

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
-import type { SyncStorage } from './roomStore.ts'
+import { DEFAULT_ROOM_NAME, type SyncStorage } from './roomStore.ts'
 import { boardRecords, shape } from '../testing/support.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
 import { isValidVersionId } from '../../lib/versions.ts'
@@ -19,6 +19,12 @@ export interface RoomStoreFixture {
   createRoom(roomId: string, viewId: string): Promise<void>
   /** The view id stored for a room, or null when the room does not exist. */
   viewIdOf(roomId: string): Promise<string | null>
+  /** Changes a room's row as the app does: a link reset, the trash and back. */
+  updateRoom(roomId: string, change: { editId?: string; viewId?: string; trashedAt?: Date | null }): Promise<void>
+  /** The name stored on a room's row. */
+  nameOf(roomId: string): Promise<string | null>
+  /** How many rows of the room's log, snapshot, versions and editors the storage holds. */
+  rowsOf(roomId: string): Promise<number>
   /** Creates a room as versions before collection left it: a merged snapshot, not collected, covering no log row. */
   createLegacyRoom(roomId: string, snapshot: Uint8Array, schema: SerializedSchemaVersions | null): Promise<void>
   /** Another store on the same storage (another instance, or the next start); the fixture closes it. */
@@ -323,14 +329,19 @@ export function describeRoomStoreContract(name: string, makeFixture: () => Promi
       expect(stored.updates).toHaveLength(2)
     })
 
-    it('17. `roomIdForViewId`: a board finds its room by its view id; a loaded room gets an unguessable view id of its own', async () => {
+    it('17. `resolveLink`: a board opens by its edit id (edit) and its view id (view); a loaded room gets an unguessable view id of its own', async () => {
       await fixture.createRoom('board', 'board-view')
-      expect(await store.roomIdForViewId('board-view')).toBe('board')
+      expect(await store.resolveLink('board', 'edit')).toEqual({ roomId: 'board' })
+      expect(await store.resolveLink('board-view', 'view')).toEqual({ roomId: 'board' })
       await store.load('board')
       expect(await fixture.viewIdOf('board')).toBe('board-view')
-      expect(await store.roomIdForViewId('board-view')).toBe('board')
-      expect(await store.roomIdForViewId('board')).toBeNull()
-      expect(await store.roomIdForViewId('no-such-view')).toBeNull()
+      expect(await store.resolveLink('board-view', 'view')).toEqual({ roomId: 'board' })
+      // A view link is no edit link; a read-only socket on the current edit id is allowed (tools).
+      expect(await store.resolveLink('board-view', 'edit')).toEqual({ roomId: 'board-view' })
+      expect(await store.resolveLink('board', 'view')).toEqual({ roomId: 'board' })
+      // An edit id no row knows names the room itself (loading creates it); an unknown view id opens nothing.
+      expect(await store.resolveLink('no-such-room', 'edit')).toEqual({ roomId: 'no-such-room' })
+      expect(await store.resolveLink('no-such-view', 'view')).toEqual({ refused: 'link revoked' })
 
       expect(await fixture.viewIdOf('tool-made')).toBeNull()
       await store.load('tool-made')
@@ -339,7 +350,8 @@ export function describeRoomStoreContract(name: string, makeFixture: () => Promi
       expect(viewId).toMatch(/^[A-Za-z0-9_-]{22}$/)
       expect(otherViewId).toMatch(/^[A-Za-z0-9_-]{22}$/)
       expect(viewId).not.toBe(otherViewId)
-      expect(await store.roomIdForViewId(viewId!)).toBe('tool-made')
+      expect(await store.resolveLink(viewId!, 'view')).toEqual({ roomId: 'tool-made' })
+      expect(await store.resolveLink('tool-made', 'edit')).toEqual({ roomId: 'tool-made' })
       await store.load('tool-made')
       expect(await fixture.viewIdOf('tool-made')).toBe(viewId)
     })
@@ -494,6 +506,65 @@ export function describeRoomStoreContract(name: string, makeFixture: () => Promi
       const another = await fixture.openAnother()
       expect(await another.listVersions('durable-versions')).toEqual([version])
       expect(recordsById((await another.readVersion('durable-versions', version!.id))!.state)).toEqual(client.records())
+    })
+
+    it('27. `resolveLink`: a reset edit or view link is refused as revoked, the new ones open the room; a trashed board refuses every link as deleted', async () => {
+      await fixture.createRoom('reset', 'reset-view')
+      await fixture.updateRoom('reset', { editId: 'reset-edit-2' })
+      expect(await store.resolveLink('reset', 'edit')).toEqual({ refused: 'link revoked' })
+      expect(await store.resolveLink('reset', 'view')).toEqual({ refused: 'link revoked' })
+      expect(await store.resolveLink('reset-edit-2', 'edit')).toEqual({ roomId: 'reset' })
+      expect(await store.resolveLink('reset-view', 'view')).toEqual({ roomId: 'reset' })
+      // The room's load keeps the links the app set.
+      await store.load('reset')
+      expect(await store.resolveLink('reset-edit-2', 'edit')).toEqual({ roomId: 'reset' })
+      await fixture.updateRoom('reset', { viewId: 'reset-view-2' })
+      expect(await store.resolveLink('reset-view', 'view')).toEqual({ refused: 'link revoked' })
+      expect(await store.resolveLink('reset-view-2', 'view')).toEqual({ roomId: 'reset' })
+
+      await fixture.updateRoom('reset', { trashedAt: new Date() })
+      for (const [linkId, scope] of [['reset-edit-2', 'edit'], ['reset-view-2', 'view'], ['reset', 'edit']] as const) {
+        expect(await store.resolveLink(linkId, scope), `${scope} ${linkId}`).toEqual({ refused: 'board deleted' })
+      }
+      await fixture.updateRoom('reset', { trashedAt: null })
+      expect(await store.resolveLink('reset-edit-2', 'edit')).toEqual({ roomId: 'reset' })
+    })
+
+    it('28. `roomExists` and `setRoomName`: a name is stored on the room\'s row; a room without a row gets none', async () => {
+      expect(await store.roomExists('named')).toBe(false)
+      await store.setRoomName('named', 'Nowhere')
+      expect(await store.roomExists('named')).toBe(false)
+      await fixture.createRoom('named', 'named-view')
+      expect(await store.roomExists('named')).toBe(true)
+      expect(await fixture.nameOf('named')).toBe(DEFAULT_ROOM_NAME)
+      await store.setRoomName('named', 'Quarterly plan')
+      expect(await fixture.nameOf('named')).toBe('Quarterly plan')
+      await store.load('named')
+      expect(await fixture.nameOf('named')).toBe('Quarterly plan')
+    })
+
+    it('29. `purgeTrashedRooms` deletes the rooms trashed before the cutoff, with their log, snapshot, versions and editors; others stay', async () => {
+      const client = editor()
+      for (const roomId of ['trashed-long-ago', 'trashed-lately', 'kept']) {
+        await fixture.createRoom(roomId, `${roomId}-view`)
+        await store.append(roomId, [client.edit(roomId)])
+        await store.recordEditors(roomId, [{ id: 'u-1', name: 'One' }], new Date())
+        await store.saveVersion(roomId, { kind: 'named', label: 'v', skipIfUnchanged: false })
+        await store.append(roomId, [client.edit(`${roomId}-2`)])
+      }
+      const now = Date.now()
+      await fixture.updateRoom('trashed-long-ago', { trashedAt: new Date(now - 31 * DAY_MS) })
+      await fixture.updateRoom('trashed-lately', { trashedAt: new Date(now - 29 * DAY_MS) })
+      expect(await store.purgeTrashedRooms(new Date(now - 30 * DAY_MS))).toBe(1)
+      expect(await store.roomExists('trashed-long-ago')).toBe(false)
+      expect(await store.listVersions('trashed-long-ago')).toEqual([])
+      expect(await fixture.rowsOf('trashed-long-ago')).toBe(0)
+      for (const roomId of ['trashed-lately', 'kept']) {
+        expect(await store.roomExists(roomId)).toBe(true)
+        expect(await store.listVersions(roomId)).toHaveLength(1)
+        expect(await fixture.rowsOf(roomId)).toBeGreaterThan(0)
+      }
+      expect(await store.purgeTrashedRooms(new Date(now - 30 * DAY_MS))).toBe(0)
     })
   })
 }

@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import type { SerializedSchemaVersions } from '../../lib/protocol.ts'
+import type { Scope, SerializedSchemaVersions } from '../../lib/protocol.ts'
 import type { VersionAuthor, VersionKind, VersionSummary } from '../../lib/versions.ts'
 import { shapeCountOfDocument } from '../../lib/db/versions.ts'
 
@@ -128,14 +128,68 @@ export function authorsSince(editors: readonly RecordedEditor[], since: Date | n
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
 }
 
-/** Finds the room of a read-only link (the room registry, when a socket opens `/v/<viewId>`). */
-export interface ViewLinks {
-  /** The room a read-only link id belongs to, or null if no room has that view id. */
-  roomIdForViewId(viewId: string): Promise<string | null>
+/** Why a link id no longer opens its board (the close reason its sockets get, lib/protocol.ts Close). */
+export type LinkRefusal = 'link revoked' | 'board deleted'
+
+/** What a socket's link id resolves to: the room it opens, or why it is refused. */
+export type ResolvedLink = { roomId: string } | { refused: LinkRefusal }
+
+/** The Room rows a link id may name, as resolveLink reads them. */
+export interface LinkRow {
+  id: string
+  editId: string
+  viewId: string
+  trashed: boolean
 }
 
-/** Everything the sync server needs of its storage: the rooms' logs and versions, view links, a health check. */
-export interface SyncStorage extends RoomStore, VersionStore, ViewLinks {
+/** Finds the room a socket's link id opens (the room registry, once per socket at auth). */
+export interface RoomLinks {
+  /**
+   * Edit scope: the room whose edit id is `linkId`; view scope: the room whose view id is (or,
+   * as for tools, whose own id and edit id are). A link reset since, or a trashed board, is
+   * refused. An edit id no row knows names the room itself (tests, tools and the bench connect to
+   * rooms the app never created; loading creates the row); a view id no row knows is refused.
+   * One indexed query.
+   */
+  resolveLink(linkId: string, scope: Scope): Promise<ResolvedLink>
+}
+
+/** The rows that resolve `linkId` (those whose link id of `scope`, or whose own id, it is), judged. */
+export function resolveLinkRows(linkId: string, scope: Scope, rows: readonly LinkRow[]): ResolvedLink {
+  const byLink = rows.find((row) => (scope === 'edit' ? row.editId : row.viewId) === linkId)
+  if (byLink) return byLink.trashed ? { refused: 'board deleted' } : { roomId: byLink.id }
+  const byId = rows.find((row) => row.id === linkId)
+  if (byId) {
+    if (byId.trashed) return { refused: 'board deleted' }
+    // A read-only socket on a room's current edit id is allowed (tools); on a reset one it is not.
+    return scope === 'view' && byId.editId === linkId ? { roomId: byId.id } : { refused: 'link revoked' }
+  }
+  return scope === 'edit' ? { roomId: linkId } : { refused: 'link revoked' }
+}
+
+/** The name a board's document record gives it, as Room.name stores it: trimmed, at most 100 characters, never empty. */
+export function boardNameOf(documentName: string): string {
+  return [...documentName.trim()].slice(0, MAX_ROOM_NAME_CHARS).join('').trim() || DEFAULT_ROOM_NAME
+}
+
+export const MAX_ROOM_NAME_CHARS = 100
+export const DEFAULT_ROOM_NAME = 'Untitled board'
+
+/** The board rows the sync server reads and writes besides the document: existence, name, trash purge. */
+export interface BoardRows {
+  /** True when the room has a row (created by the app, or by a load). */
+  roomExists(roomId: string): Promise<boolean>
+  /** Sets Room.name (a name already cleaned by boardNameOf); nothing when the room has no row. */
+  setRoomName(roomId: string, name: string): Promise<void>
+  /**
+   * Deletes the rooms trashed before `trashedBefore`, with everything that cascades from them
+   * (updates, snapshot, assets, versions, editors, visits, thumbnail). Returns how many.
+   */
+  purgeTrashedRooms(trashedBefore: Date): Promise<number>
+}
+
+/** Everything the sync server needs of its storage: the rooms' logs and versions, links, board rows, a health check. */
+export interface SyncStorage extends RoomStore, VersionStore, RoomLinks, BoardRows {
   /** Resolves when the database answers (/healthz). */
   ping(): Promise<void>
   close(): Promise<void>

@@ -20,7 +20,7 @@ import { migrateDatabase } from '../../lib/db/migrate.ts'
 import pg from 'pg'
 import { createSyncServer, type SyncServer, type SyncServerConfig } from '../http/syncServer.ts'
 import { PrismaRoomStore } from '../storage/prismaRoomStore.ts'
-import type { SyncStorage, VersionStore } from '../storage/roomStore.ts'
+import type { BoardRows, RoomLinks, SyncStorage, VersionStore } from '../storage/roomStore.ts'
 import { createLogger } from '../log.ts'
 import { geoShapeRecord } from '../../lib/shapeRecord.ts'
 import { spawnSyncServer, type SyncServerProcess } from '../tools/cluster.ts'
@@ -33,6 +33,16 @@ export function versionMethodsOf(store: VersionStore): VersionStore {
     listVersions: store.listVersions.bind(store),
     readVersion: store.readVersion.bind(store),
     thinVersions: store.thinVersions.bind(store),
+  }
+}
+
+/** A store's link and board-row methods, bound: for test stores that wrap another store and change only its log's methods. */
+export function boardMethodsOf(store: RoomLinks & BoardRows): RoomLinks & BoardRows {
+  return {
+    resolveLink: store.resolveLink.bind(store),
+    roomExists: store.roomExists.bind(store),
+    setRoomName: store.setRoomName.bind(store),
+    purgeTrashedRooms: store.purgeTrashedRooms.bind(store),
   }
 }
 
