@@ -274,13 +274,14 @@ export default function HomeBoards({ trash }: { trash: boolean }) {
 
   const refresh = useCallback(
     async (signal?: AbortSignal) => {
-      const copies = await copiesOnDevice()
+      const copiesRead = copiesOnDevice()
       try {
-        const boards = await listBoards({ trash, signal })
+        const [boards, copies] = await Promise.all([listBoards({ trash, signal }), copiesRead])
         if (signal?.aborted) return
         setState({ status: 'ready', cards: cardsFromServer(boards, copies), fromDevice: false })
       } catch (error) {
         if (signal?.aborted) return
+        const copies = await copiesRead
         setState({ status: 'ready', cards: trash ? [] : cardsFromDevice(loadRecentBoards(), copies), fromDevice: true })
         if (trash) setMessage(`Could not load the trash: ${errorText(error)}`)
       }

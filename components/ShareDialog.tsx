@@ -69,7 +69,12 @@ export default function ShareDialog({ ids, session, onLinksReset, initiallyOpen 
   const origin = typeof window === 'undefined' ? '' : window.location.origin
 
   const reset = async (kind: 'edit' | 'view') => {
-    if (!ids.roomId || !window.confirm(RESET_QUESTIONS[kind])) return
+    if (!ids.roomId) return
+    // This page moves to the new link with a fresh copy: changes the server has not stored yet would stay behind.
+    if (kind === 'edit' && (session.connection.get() !== 'live' || session.saveState.get() !== 'saved')) {
+      return setNotice('Wait until all changes are saved (live and “All changes saved”), then reset the edit link.')
+    }
+    if (!window.confirm(RESET_QUESTIONS[kind])) return
     setBusy(true)
     // This page's own socket was opened with the edit link: its close must not read as "board gone".
     const undo = kind === 'edit' ? session.expectLinkReset() : () => {}
