@@ -1,5 +1,4 @@
-import { createTLSchema } from '@tldraw/tlschema'
-import { checkRichText, InvalidRichTextError, richTextOf } from './richText.ts'
+import { DOCUMENT_TYPES, documentSchema, recordProblem } from './documentRecords.ts'
 
 /**
  * tldraw's `.tldr` file: the board's document records with the schema they were written with, as
@@ -16,17 +15,10 @@ export interface TldrFile {
 /** A tldraw record as JSON: at least an id and a type name. */
 export type TldrRecord = { id: string; typeName: string } & Record<string, unknown>
 
-const schema = createTLSchema()
 
-type SerializedSchema = ReturnType<typeof schema.serialize>
-type StoreSnapshot = Parameters<typeof schema.migrateStoreSnapshot>[0]
+type SerializedSchema = ReturnType<typeof documentSchema.serialize>
+type StoreSnapshot = Parameters<typeof documentSchema.migrateStoreSnapshot>[0]
 
-/** Record types that belong to the shared document: document, page, shape, binding, asset. */
-const DOCUMENT_TYPES = new Set(
-  Object.entries(schema.types)
-    .filter(([, type]) => (type as { scope: string }).scope === 'document')
-    .map(([name]) => name),
-)
 
 /** A .tldr file that cannot become a board; the message says why (and names the first bad record). */
 export class InvalidTldrError extends Error {}
@@ -39,7 +31,7 @@ function isRecord(value: unknown): value is TldrRecord {
 export function exportTldr(records: Iterable<unknown>): TldrFile {
   const kept: TldrRecord[] = []
   for (const record of records) if (isRecord(record) && DOCUMENT_TYPES.has(record.typeName)) kept.push(record)
-  return { tldrawFileFormatVersion: 1, schema: schema.serialize(), records: kept }
+  return { tldrawFileFormatVersion: 1, schema: documentSchema.serialize(), records: kept }
 }
 
 /** A record id, shortened for an error message. */
@@ -70,9 +62,9 @@ export function importTldr(text: string): TldrRecord[] {
     if (store[record.id]) throw new InvalidTldrError(`record ${named(record.id)}: appears twice`)
     store[record.id] = record
   }
-  let migrated: ReturnType<typeof schema.migrateStoreSnapshot>
+  let migrated: ReturnType<typeof documentSchema.migrateStoreSnapshot>
   try {
-    migrated = schema.migrateStoreSnapshot({ store, schema: fileSchema } as unknown as StoreSnapshot)
+    migrated = documentSchema.migrateStoreSnapshot({ store, schema: fileSchema } as unknown as StoreSnapshot)
   } catch (error) {
     throw new InvalidTldrError(`the file's schema cannot be read: ${(error as Error).message}`.slice(0, 200))
   }
@@ -90,21 +82,10 @@ export function importTldr(text: string): TldrRecord[] {
 }
 
 function checkRecord(record: TldrRecord): void {
-  const src = (record as { props?: { src?: unknown } }).props?.src
-  if (record.typeName === 'asset' && typeof src === 'string' && src.startsWith('data:')) {
+  const problem = recordProblem(record)
+  if (problem?.kind === 'embedded-image') {
     throw new InvalidTldrError(`record ${named(record.id)}: embedded image data is not accepted (images must be uploaded to the board)`)
   }
-  try {
-    schema.validateRecord(null as never, record as never, 'initialize', null)
-  } catch (error) {
-    throw new InvalidTldrError(`record ${named(record.id)}: ${(error as Error).message}`.slice(0, 300))
-  }
-  const richText = richTextOf(record)
-  if (richText === undefined) return
-  try {
-    checkRichText(richText)
-  } catch (error) {
-    if (!(error instanceof InvalidRichTextError)) throw error
-    throw new InvalidTldrError(`record ${named(record.id)}: invalid rich text: ${error.message}`)
-  }
+  if (problem?.kind === 'invalid') throw new InvalidTldrError(`record ${named(record.id)}: ${problem.message}`.slice(0, 300))
+  if (problem?.kind === 'rich-text') throw new InvalidTldrError(`record ${named(record.id)}: invalid rich text: ${problem.message}`)
 }

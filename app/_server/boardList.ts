@@ -1,20 +1,9 @@
+import type { BoardSummary } from '../../lib/boards.ts'
 import { database } from './db.ts'
-import { presenceOf, type PresentUser } from './syncInternal.ts'
+import { presenceOf } from './syncInternal.ts'
 
 /** One board of GET /api/boards. */
-export interface BoardListEntry {
-  /** The edit id, or null when the caller has only the view link. */
-  roomId: string | null
-  viewId: string
-  name: string
-  owner: boolean
-  /** Last activity: the latest edit, else the board's creation (ISO). */
-  updatedAt: string
-  lastEditedBy: string | null
-  thumbnailUrl: string | null
-  present: PresentUser[]
-  trashedAt: string | null
-}
+export type BoardListEntry = BoardSummary
 
 export interface BoardListQuery {
   /** The caller's own boards in the trash instead of the boards they can open. */
@@ -58,7 +47,7 @@ export async function listBoards(userId: string, query: BoardListQuery = {}): Pr
     })
     .filter(({ room, canView }) => canView && (!needle || room.name.toLowerCase().includes(needle)))
     .sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime())
-  const present = query.trash ? new Map<string, PresentUser[]>() : await presenceOf(listed.map(({ room }) => room.id))
+  const present = query.trash ? new Map<string, BoardSummary['present']>() : await presenceOf(listed.map(({ room }) => room.id))
   return listed.map(({ room, owner, canEdit, updatedAt, lastEditedBy }) => ({
     roomId: canEdit ? room.editId : null,
     viewId: room.viewId,

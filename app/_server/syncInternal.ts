@@ -1,4 +1,5 @@
 import { NextResponse } from 'next/server'
+import type { PresentPerson } from '../../lib/boards.ts'
 import { signInternalToken, type InternalAction } from '../../lib/token.ts'
 import { appConfig } from './config.ts'
 import { readBodyWithin } from './requestBody.ts'
@@ -73,11 +74,7 @@ export async function revokeLinks(roomId: string, linkIds: string[], reason: Rev
 }
 
 /** Who is connected to a room right now, as the sync server's presence knows it. */
-export interface PresentUser {
-  id: string
-  name: string
-  color: string
-}
+export type PresentUser = PresentPerson
 
 /** The sync server takes at most this many rooms per presence call. */
 const PRESENCE_ROOMS_PER_CALL = 200

@@ -1,26 +1,7 @@
+import type { BoardSummary } from '../boards.ts'
 import type { RecentBoard } from './recentBoards.ts'
 
-/** Someone connected to a board right now, as `GET /api/boards` reports them. */
-export interface PresentPerson {
-  id: string
-  name: string
-  color: string
-}
-
-/** One board of `GET /api/boards` (docs: the issue 16 contract). */
-export interface BoardSummary {
-  /** The edit link's id; null when the caller only has the view link. */
-  roomId: string | null
-  viewId: string
-  name: string
-  owner: boolean
-  /** Last activity (ISO). */
-  updatedAt: string
-  lastEditedBy: string | null
-  thumbnailUrl: string | null
-  present: PresentPerson[]
-  trashedAt: string | null
-}
+export type { BoardSummary, PresentPerson } from '../boards.ts'
 
 /** A card of the home page: a board from the server, or from this browser's list when the server cannot be reached. */
 export interface BoardCard extends BoardSummary {

@@ -1,7 +1,6 @@
 import type * as Y from 'yjs'
-import { createTLSchema } from '@tldraw/tlschema'
 import { BOARD_RECORDS_MAP, type SerializedSchemaVersions } from '../../lib/protocol.ts'
-import { checkRichText, InvalidRichTextError, richTextOf } from '../../lib/richText.ts'
+import { DOCUMENT_TYPES, documentSchema, recordProblem } from '../../lib/documentRecords.ts'
 import { placeOfStruct } from '../yjs/internals.ts'
 import { readUpdate, UnsupportedContentError, type ReadUpdate, type StructId, type UpdateItem } from '../yjs/updateReader.ts'
 
@@ -11,17 +10,9 @@ import { readUpdate, UnsupportedContentError, type ReadUpdate, type StructId, ty
  * every record must pass tldraw's own validators (run here, on the server); rich text must
  * also fit the ProseMirror schema tldraw renders it with, whose own validator only checks its outline.
  */
-const schema = createTLSchema()
-
-/** Record types that belong in the shared document (not session or presence state). */
-const DOCUMENT_TYPES = new Set(
-  Object.entries(schema.types)
-    .filter(([, type]) => (type as { scope: string }).scope === 'document')
-    .map(([name]) => name),
-)
 
 /** The tldraw schema the server reads, stored with each document and compared with clients'. */
-export const SERVER_SCHEMA: SerializedSchemaVersions = schema.serialize()
+export const SERVER_SCHEMA: SerializedSchemaVersions = documentSchema.serialize()
 
 export class InvalidUpdateError extends Error {}
 
@@ -66,23 +57,10 @@ function validateRecord(key: string, record: unknown): void {
   const { id, typeName } = record as { id?: unknown; typeName?: unknown }
   if (id !== key) throw new InvalidUpdateError(`${key.slice(0, 40)}: id does not match its key`)
   if (typeof typeName !== 'string' || !DOCUMENT_TYPES.has(typeName)) throw new InvalidUpdateError(`${key.slice(0, 40)}: not a document record type`)
-  const src = (record as { props?: { src?: unknown } }).props?.src
-  if (typeName === 'asset' && typeof src === 'string' && src.startsWith('data:')) {
-    throw new InvalidUpdateError(`${key.slice(0, 40)}: image bytes belong in the asset store, not the document`)
-  }
-  try {
-    schema.validateRecord(null as never, record as never, 'initialize', null)
-  } catch (error) {
-    throw new InvalidUpdateError(`invalid record: ${(error as Error).message}`.slice(0, 110))
-  }
-  const richText = richTextOf(record)
-  if (richText === undefined) return
-  try {
-    checkRichText(richText)
-  } catch (error) {
-    if (!(error instanceof InvalidRichTextError)) throw error
-    throw new InvalidUpdateError(`${key.slice(0, 40)}: invalid rich text: ${error.message}`.slice(0, 110))
-  }
+  const problem = recordProblem(record as { typeName: string })
+  if (problem?.kind === 'embedded-image') throw new InvalidUpdateError(`${key.slice(0, 40)}: image bytes belong in the asset store, not the document`)
+  if (problem?.kind === 'invalid') throw new InvalidUpdateError(`invalid record: ${problem.message}`.slice(0, 110))
+  if (problem?.kind === 'rich-text') throw new InvalidUpdateError(`${key.slice(0, 40)}: invalid rich text: ${problem.message}`.slice(0, 110))
 }
 
 /** The item of the update (clock-ordered per client) whose clock range holds `id`, if any. */
