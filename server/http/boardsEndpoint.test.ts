@@ -60,11 +60,14 @@ describe('link reset and trash: revoke endpoint and link checks at auth', () => 
     await server.db.room.update({ where: { id: board.id }, data: { editId: 'reset-edit-2' } })
     const since = performance.now()
     expect(await revoke(server, board.id, [board.editId], 'link revoked')).toBe(2)
+    const closeTimes: number[] = []
     for (const editor of editors) {
       const closed = await closedWithin(editor, since)
       expect({ code: closed.code, reason: closed.reason }).toEqual(Close.linkRevoked)
       expect(closed.ms).toBeLessThan(1_000)
+      closeTimes.push(closed.ms)
     }
+    console.warn(`revoke on one server → its sockets closed after ${closeTimes.map((ms) => ms.toFixed(1)).join(' ms, ')} ms`)
     expect(await stillOpen(viewer)).toBe(true)
 
     const late = server.raw(board.editId)
