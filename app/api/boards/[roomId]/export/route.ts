@@ -1,12 +1,13 @@
 import { NextResponse, type NextRequest } from 'next/server'
 import { exportTldr } from '../../../../../lib/tldr.ts'
+import { safeFileName } from '../../../../../lib/fileNames.ts'
 import { boardAccess } from '../../../../_server/boardAccess.ts'
 import { recordsOfState } from '../../../../_server/boardDocument.ts'
 import { readLiveState } from '../../../../_server/syncInternal.ts'
 
 /** The board's name as a download's file name: no quotes, slashes or control characters; ASCII in `filename`, the name itself in `filename*`. */
 function contentDisposition(name: string): string {
-  const safe = `${name.replace(/[\p{Cc}"\\/:*?<>|\s]+/gu, ' ').trim() || 'board'}.tldr`
+  const safe = `${safeFileName(name)}.tldr`
   const ascii = safe.replace(/[^\x20-\x7e]/g, '_')
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(safe)}`
 }
