@@ -83,6 +83,8 @@ export interface AuthOkMessage {
   scope: Scope
   user: PeerIdentity
   heartbeatMs: number
+  /** This server answers a `ping` frame with a `pong` frame; absent from servers that predate them (which close 1003 on a ping). */
+  ping?: true
 }
 
 export interface PresencePeer extends PeerIdentity {
@@ -104,8 +106,20 @@ export interface SavedMessage {
   through: number
 }
 
+/** The answer to a client's `ping`: proof that the socket still carries traffic both ways. */
+export interface PongMessage {
+  type: 'pong'
+}
+
 /** Control frames the server sends. */
-export type ServerControlMessage = AuthOkMessage | PresenceMessage | SavedMessage
+export type ServerControlMessage = AuthOkMessage | PresenceMessage | SavedMessage | PongMessage
+
+/**
+ * The one control frame a client may send after auth: the browser cannot send WebSocket pings,
+ * so it probes with this to notice a silent (half-open) socket within seconds.
+ */
+export const PING_FRAME = '{"type":"ping"}'
+export const PONG_FRAME = '{"type":"pong"}'
 
 /** The Y.Map of a board's Y.Doc that holds its tldraw records, keyed by record id. */
 export const BOARD_RECORDS_MAP = 'records'
@@ -127,6 +141,6 @@ export function parseServerControl(text: string): ServerControlMessage | null {
   }
   if (typeof value !== 'object' || value === null) return null
   const type = (value as { type?: unknown }).type
-  if (type === 'auth-ok' || type === 'presence' || type === 'saved') return value as ServerControlMessage
+  if (type === 'auth-ok' || type === 'presence' || type === 'saved' || type === 'pong') return value as ServerControlMessage
   return null
 }

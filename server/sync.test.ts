@@ -56,6 +56,7 @@ describe('document sync', () => {
       scope: 'edit',
       user: { id: 'id-7', name: 'Grace', color: '#ff0000' },
       heartbeatMs: 30_000,
+      ping: true,
     })
     // The server's sync step 1 follows auth-ok.
     await expect(client.received(isSync(SyncStep.step1))).resolves.toBeInstanceOf(Uint8Array)

@@ -1,4 +1,4 @@
-import { MessageType, parseServerControl, type AuthMessage, type SerializedSchemaVersions, type ServerControlMessage } from '../protocol.ts'
+import { MessageType, PING_FRAME, parseServerControl, type AuthMessage, type SerializedSchemaVersions, type ServerControlMessage } from '../protocol.ts'
 
 /** The part of the WebSocket API that y-websocket's provider and this wrapper use. */
 export interface SocketLike {
@@ -28,12 +28,26 @@ export interface AuthSocketOptions {
   schema?: SerializedSchemaVersions
   /** The WebSocket implementation: the browser's by default, `ws` in Node. */
   WebSocketImpl?: SocketConstructor
+  /**
+   * Probe the socket every this many ms with a `ping` frame (to servers whose auth-ok says they
+   * answer it) while `isVisible()`; a socket that brings nothing back for SILENT_AFTER_PROBES probes
+   * is taken as dead: closed with SILENT_SOCKET_CLOSE, so the provider reconnects. Unset: no probe.
+   */
+  probeMs?: number
+  /** Whether to probe now; by default while the page is not hidden (a hidden tab's timers are throttled). */
+  isVisible?: () => boolean
 }
 
 /** Close code the wrapper uses when it could not get a token; y-websocket reconnects after it. */
 export const TOKEN_UNAVAILABLE_CLOSE = 4000
 /** Close code for a token refused for good (the board is gone): 44xx, so y-websocket stops retrying. */
 export const TOKEN_REFUSED_CLOSE = 4404
+/** Close the wrapper reports (and sends, should the server still hear) for a socket that stopped answering probes; y-websocket reconnects. */
+export const SILENT_SOCKET_CLOSE = { code: 4001, reason: 'no answer from the server' } as const
+/** Probes in a row without any frame back after which a socket is dead: about two probe intervals of silence. */
+export const SILENT_AFTER_PROBES = 2
+
+const pageIsVisible = () => typeof document === 'undefined' || document.visibilityState !== 'hidden'
 
 // An awareness message listing no clients: it changes nothing but tells the provider the
 // connection is alive, since the provider only counts the frames handed to its onmessage as
@@ -79,6 +93,9 @@ export function createAuthSocketClass(options: AuthSocketOptions): SocketConstru
     private readonly inner: SocketLike
     /** Sync step-2 and update frames sent on this socket, as the server counts them. */
     private updatesSent = 0
+    private probeTimer: ReturnType<typeof setInterval> | null = null
+    /** Probes sent since the last frame from the server. */
+    private unansweredProbes = 0
 
     constructor(url: string, protocols?: string | string[]) {
       this.inner = new Impl(url, protocols)
@@ -86,10 +103,43 @@ export function createAuthSocketClass(options: AuthSocketOptions): SocketConstru
       this.inner.onopen = () => void this.authenticate()
       this.inner.onmessage = (event) => this.receive(event.data)
       this.inner.onerror = (event) => this.onerror?.(event)
-      this.inner.onclose = (event) => {
-        this.readyState = CLOSED
-        this.onclose?.(event)
-      }
+      this.inner.onclose = (event) => this.closed(event)
+    }
+
+    private closed(event: { code: number; reason: string }): void {
+      this.stopProbing()
+      this.readyState = CLOSED
+      this.onclose?.(event)
+    }
+
+    private startProbing(): void {
+      const { probeMs, isVisible = pageIsVisible } = options
+      if (!probeMs || this.probeTimer) return
+      this.probeTimer = setInterval(() => {
+        // Silence while hidden proves nothing (throttled timers): judge only what visible probes bring back.
+        if (!isVisible()) {
+          this.unansweredProbes = 0
+          return
+        }
+        if (this.unansweredProbes >= SILENT_AFTER_PROBES) return this.abandon()
+        if (this.inner.readyState !== OPEN) return
+        this.unansweredProbes++
+        this.inner.send(PING_FRAME)
+      }, probeMs)
+    }
+
+    private stopProbing(): void {
+      if (this.probeTimer) clearInterval(this.probeTimer)
+      this.probeTimer = null
+    }
+
+    /** A silent socket may never report its close (half-open TCP): tell the provider now and let the socket go. */
+    private abandon(): void {
+      this.inner.onmessage = null
+      this.inner.onclose = null
+      this.inner.onerror = () => {}
+      this.inner.close(SILENT_SOCKET_CLOSE.code, SILENT_SOCKET_CLOSE.reason)
+      this.closed({ ...SILENT_SOCKET_CLOSE })
     }
 
     private async authenticate(): Promise<void> {
@@ -110,8 +160,10 @@ export function createAuthSocketClass(options: AuthSocketOptions): SocketConstru
     }
 
     private receive(data: unknown): void {
+      this.unansweredProbes = 0
       if (typeof data === 'string') {
         const message = parseServerControl(data)
+        if (message?.type === 'auth-ok' && message.ping) this.startProbing()
         if (message) options.onControl?.(message)
         if (message?.type === 'saved') options.onSaved?.(message.through >= this.updatesSent)
         this.onmessage?.({ data: LIVENESS_FRAME })
@@ -128,6 +180,7 @@ export function createAuthSocketClass(options: AuthSocketOptions): SocketConstru
 
     close(code?: number, reason?: string): void {
       if (this.readyState === CLOSED) return
+      this.stopProbing()
       this.readyState = CLOSING
       this.inner.close(code, reason)
     }

@@ -2,7 +2,7 @@ import type { ServerConfig } from '../../lib/config.ts'
 import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, RawData } from 'ws'
-import { Close, isSchemaNewer, type AuthOkMessage, type CloseReason, type PeerIdentity, type Scope, type SerializedSchemaVersions } from '../../lib/protocol.ts'
+import { Close, PONG_FRAME, isSchemaNewer, type AuthOkMessage, type CloseReason, type PeerIdentity, type Scope, type SerializedSchemaVersions } from '../../lib/protocol.ts'
 import { SERVER_SCHEMA } from '../room/validation.ts'
 import { verifyRoomToken } from '../../lib/token.ts'
 import type { Room, RoomPeer } from '../room/room.ts'
@@ -261,6 +261,7 @@ export class Connection implements RoomPeer {
       scope: this.scope,
       user: this.user,
       heartbeatMs: this.context.heartbeatMs,
+      ping: true,
     }
     this.send(JSON.stringify(authOk))
     this.room = room
@@ -300,7 +301,8 @@ export class Connection implements RoomPeer {
 
   private receiveLive(data: Buffer, isBinary: boolean): void {
     if (!isBinary) {
-      this.close(isJson(data) ? Close.unsupportedText : Close.invalidText)
+      if (isPing(data)) this.send(PONG_FRAME)
+      else this.close(isJson(data) ? Close.unsupportedText : Close.invalidText)
       return
     }
     // A bad frame throws a domain error (closeReasons.ts); any other error is the room's own failure, which end() logs and closes with 1011.
@@ -388,6 +390,17 @@ function readAuth(data: Buffer): { token: string; schema?: unknown } | null {
   const auth = message as { type?: unknown; token?: unknown; schema?: unknown } | null
   if (typeof auth !== 'object' || auth === null || auth.type !== 'auth' || typeof auth.token !== 'string') return null
   return auth as { token: string; schema?: unknown }
+}
+
+/** A client's liveness probe, `{"type":"ping"}` (lib/protocol.ts); any other text is not one. */
+function isPing(data: Buffer): boolean {
+  if (data.byteLength > 64) return false
+  try {
+    const message = JSON.parse(data.toString('utf8')) as { type?: unknown } | null
+    return typeof message === 'object' && message !== null && message.type === 'ping'
+  } catch {
+    return false
+  }
 }
 
 function isJson(data: Buffer): boolean {
