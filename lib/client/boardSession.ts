@@ -16,6 +16,7 @@ import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { BOARD_RECORDS_MAP, Close, type PresencePeer, type Scope, type ServerControlMessage } from '../protocol.ts'
 import { TOKEN_REFUSED_CLOSE, createAuthSocketClass } from './authSocket.ts'
+import { trackConnection } from './boardStatus.ts'
 import { LOCAL_STORE_ORIGIN, bindPresenceToAwareness, bindStoreToYRecords, warnSkippedRecord } from './binding.ts'
 import { dropLocalCopy, openLocalCopy, type LocalCopy } from './localCopy.ts'
 import { forgetPageForOffline } from './offlineShell.ts'
@@ -48,10 +49,18 @@ export interface RoomTokenResponse {
 /**
  * connecting: never live yet · live: authenticated and syncing · offline: the browser has no
  * network (changes are kept on this device) · reconnecting: the network is there but the server is
- * not, changes are kept · refused: the server closed for good (e.g. a newer board version: reload)
- * · gone: the board was deleted or its link reset; the copy on this device was removed.
+ * not, changes are kept · unreachable: connecting or reconnecting has failed for
+ * UNREACHABLE_AFTER_MS (boardStatus.ts) · refused: the server closed for good (e.g. a newer board
+ * version: reload) · gone: the board was deleted or its link reset; the copy on this device was removed.
  */
-export type ConnectionState = 'connecting' | 'live' | 'offline' | 'reconnecting' | 'refused' | 'gone'
+export type ConnectionState = 'connecting' | 'live' | 'offline' | 'reconnecting' | 'unreachable' | 'refused' | 'gone'
+
+/** What the page can show while a board opens (before `openBoardSession` resolves): the connection and where it leads. */
+export interface OpeningProgress {
+  connection: ConnectionState
+  /** The sync server's URL from the first room token; null until it arrives. */
+  syncUrl: string | null
+}
 
 /**
  * saving: the document has local changes no `saved` frame has acknowledged yet · full: the server
@@ -96,6 +105,8 @@ export interface BoardSession {
   /** This guest's id (the token's `sub`, from the signed guest cookie). */
   userId: string
   connection: Signal<ConnectionState>
+  /** The sync server's URL from the room token (what the badge names when it cannot be reached); null until a token arrives. */
+  syncUrl: Signal<string | null>
   saveState: Signal<SaveState>
   /** The board's copy in this browser, with the changes the server has not acknowledged yet. */
   local: LocalCopy
@@ -127,6 +138,8 @@ export interface BoardSession {
 const FIRST_TOKEN_REUSE_MS = 30_000
 // Between failed first-token requests (the browser's `online` event retries at once).
 const TOKEN_RETRY_MS = [1_000, 2_000, 5_000, 10_000]
+// A ping every this often while the tab is visible: a silent socket is closed after two unanswered ones (authSocket.ts).
+const PROBE_MS = 3_000
 // The server's close codes after which the board is gone for this link: its copy here is dropped.
 const GONE_CLOSE_CODES: readonly number[] = [TOKEN_REFUSED_CLOSE, Close.linkRevoked.code]
 
@@ -170,13 +183,15 @@ function retryDelay(ms: number, signal: AbortSignal): Promise<void> {
  * board never synced on this device waits for the first sync instead, so the editor never seeds a
  * page over a remote one; offline, it fails with BoardOfflineError. Every change is written to the
  * copy, so edits made offline survive a reload or a closed tab and reach the server on the next
- * connection; tabs of the same board share changes directly (tabSync.ts).
+ * connection; tabs of the same board share changes directly (tabSync.ts). `onOpening` receives
+ * the connection state and the sync URL at once and on every change until the promise settles.
  */
 export async function openBoardSession(
   link: BoardLink,
   initialIdentity: GuestIdentity,
   assets: TLAssetStore,
   signal: AbortSignal,
+  onOpening?: (progress: OpeningProgress) => void,
 ): Promise<BoardSession> {
   const identity = atom<GuestIdentity>('guest identity', initialIdentity)
   const readOnlyLink = link.kind === 'v'
@@ -195,6 +210,18 @@ export async function openBoardSession(
   const stop = AbortSignal.any([signal, lifetime.signal])
 
   const connection = atom<ConnectionState>('connection', browserIsOffline() ? 'offline' : 'connecting')
+  // Every change of state goes through the tracker, which turns long failed attempts into 'unreachable'.
+  const tracker = trackConnection(connection.get(), (state) => connection.set(state))
+  dispose.push(() => tracker.dispose())
+  const syncUrl = atom<string | null>('sync url', null)
+  let stopOpeningProgress = onOpening
+    ? react('opening progress', () => onOpening({ connection: connection.get(), syncUrl: syncUrl.get() }))
+    : () => {}
+  const openingDone = () => {
+    stopOpeningProgress()
+    stopOpeningProgress = () => {}
+  }
+  dispose.push(openingDone)
   const saveState = atom<SaveState>('save state', local.pending.get().size > 0 ? 'saving' : 'saved')
   const peers = atom<PresencePeer[]>('peers', [])
   const goneReason = atom<GoneReason | null>('gone reason', null)
@@ -208,11 +235,12 @@ export async function openBoardSession(
       try {
         const token = await requestRoomToken(link, identity.get())
         mark('token')
+        syncUrl.set(token.syncUrl)
         return token
       } catch (error) {
         if (error instanceof TokenRequestError && error.permanent) throw error
         if (stop.aborted) throw stop.reason
-        if (connection.get() !== 'refused') connection.set(browserIsOffline() || !(error instanceof TokenRequestError) ? 'offline' : 'reconnecting')
+        if (connection.get() !== 'refused') tracker.set(browserIsOffline() || !(error instanceof TokenRequestError) ? 'offline' : 'reconnecting')
         await retryDelay(TOKEN_RETRY_MS[Math.min(attempt, TOKEN_RETRY_MS.length - 1)]!, stop)
       }
     }
@@ -261,14 +289,14 @@ export async function openBoardSession(
   const boardGone = (reason: GoneReason) => {
     goneReason.set(reason)
     mode.set('readonly')
-    connection.set('gone')
+    tracker.set('gone')
     provider?.disconnect()
     forgetBoard(link)
     void forgetPageForOffline()
     void local.drop()
   }
   const onControl = (message: ServerControlMessage) => {
-    if (message.type === 'auth-ok') connection.set('live')
+    if (message.type === 'auth-ok') tracker.set('live')
     else if (message.type === 'presence') peers.set(message.peers)
   }
   // "All changes saved" only once the server has stored every update this socket sent: every
@@ -292,13 +320,13 @@ export async function openBoardSession(
       return (await requestRoomToken(link, identity.get())).token
     }
     const opened = new WebsocketProvider(token.syncUrl, token.room, doc, {
-      WebSocketPolyfill: createAuthSocketClass({ getToken, onControl, onSaved, schema: store.schema.serialize() }) as unknown as typeof WebSocket,
+      WebSocketPolyfill: createAuthSocketClass({ getToken, onControl, onSaved, schema: store.schema.serialize(), probeMs: PROBE_MS }) as unknown as typeof WebSocket,
       // Cross-tab messages would bypass the server and its read-only check (tabSync.ts shares edits between edit tabs).
       disableBc: true,
       maxBackoffTime: 2_000,
     })
     opened.on('status', ({ status }) => {
-      if (status === 'disconnected' && connection.get() === 'live') connection.set(browserIsOffline() ? 'offline' : 'reconnecting')
+      if (status === 'disconnected' && connection.get() === 'live') tracker.set(browserIsOffline() ? 'offline' : 'reconnecting')
     })
     opened.on('connection-close', (event) => {
       if (event?.code === Close.docTooLarge.code && event.reason === Close.docTooLarge.reason) saveState.set('full')
@@ -306,9 +334,9 @@ export async function openBoardSession(
     // y-websocket stops reconnecting after a 44xx close: 4426 asks for a newer app (the copy here
     // is kept and syncs after the reload); a board that is gone drops its copy.
     opened.on('closed', (event) => {
-      if (resettingOwnLink && event.code === Close.linkRevoked.code && event.reason === Close.linkRevoked.reason) connection.set('reconnecting')
+      if (resettingOwnLink && event.code === Close.linkRevoked.code && event.reason === Close.linkRevoked.reason) tracker.set('reconnecting')
       else if (GONE_CLOSE_CODES.includes(event.code)) boardGone(goneReasonOf(event.code, event.reason))
-      else connection.set('refused')
+      else tracker.set('refused')
     })
     // Each completed sync means the copy here holds everything the server has.
     opened.on('sync', (synced) => {
@@ -323,12 +351,12 @@ export async function openBoardSession(
   // The browser knows first: close the socket when it goes offline (a socket left open would sit
   // half-open until the heartbeat gives up) and connect again as soon as it is back.
   const onOffline = () => {
-    if (connection.get() !== 'refused' && connection.get() !== 'gone') connection.set('offline')
+    if (connection.get() !== 'refused' && connection.get() !== 'gone') tracker.set('offline')
     provider?.disconnect()
   }
   const onOnline = () => {
     if (connection.get() !== 'offline') return
-    connection.set(provider ? 'reconnecting' : 'connecting')
+    tracker.set(provider ? 'reconnecting' : 'connecting')
     provider?.connect()
   }
   window.addEventListener('offline', onOffline)
@@ -396,6 +424,7 @@ export async function openBoardSession(
   if (provider) bindPresence(provider)
   else firstToken.then(() => provider && !stop.aborted && bindPresence(provider), () => {})
 
+  openingDone()
   return {
     store,
     doc,
@@ -405,6 +434,7 @@ export async function openBoardSession(
     scope,
     userId,
     connection,
+    syncUrl,
     saveState,
     local,
     peers,
@@ -414,7 +444,7 @@ export async function openBoardSession(
       resettingOwnLink = true
       return () => {
         resettingOwnLink = false
-        if (connection.get() === 'reconnecting') provider?.connect()
+        if (connection.get() === 'reconnecting' || connection.get() === 'unreachable') provider?.connect()
       }
     },
     setIdentity(next) {
