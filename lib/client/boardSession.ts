@@ -211,7 +211,7 @@ export async function openBoardSession(
 
   const connection = atom<ConnectionState>('connection', browserIsOffline() ? 'offline' : 'connecting')
   // Every change of state goes through the tracker, which turns long failed attempts into 'unreachable'.
-  const tracker = trackConnection(connection.get(), (state) => connection.set(state))
+  const tracker = trackConnection(connection.get(), (state) => connection.set(state), { armed: false })
   dispose.push(() => tracker.dispose())
   const syncUrl = atom<string | null>('sync url', null)
   let stopOpeningProgress = onOpening
@@ -345,6 +345,7 @@ export async function openBoardSession(
     })
     dispose.push(() => opened.destroy())
     provider = opened
+    tracker.arm()
     return opened
   }
 

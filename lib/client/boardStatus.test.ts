@@ -161,6 +161,20 @@ describe('trackConnection', () => {
     tracker.dispose()
   })
 
+  it('unarmed (no socket yet, a token awaited), attempts do not count; they count from arm()', () => {
+    const published: ConnectionState[] = []
+    const tracker = trackConnection('connecting', (state) => published.push(state), { armed: false })
+    tracker.set('reconnecting')
+    vi.advanceTimersByTime(UNREACHABLE_AFTER_MS * 2)
+    expect(tracker.get()).toBe('reconnecting')
+    tracker.arm()
+    vi.advanceTimersByTime(UNREACHABLE_AFTER_MS - 1)
+    expect(tracker.get()).toBe('reconnecting')
+    vi.advanceTimersByTime(1)
+    expect(published).toEqual(['reconnecting', 'unreachable'])
+    tracker.dispose()
+  })
+
   it('dispose stops the clock', () => {
     const { tracker, published } = track('connecting')
     tracker.dispose()

@@ -27,7 +27,7 @@ export interface BoardStatus {
 /** The app's page about reaching the board from other devices (app/help/lan/page.tsx). */
 export const HELP_LAN_PATH = '/help/lan'
 
-/** After this long without a live socket (since the page opened, came back online, or was last live), "Reconnecting…" becomes "Can't reach the sync server". */
+/** After this long without a live socket (since the first attempt to reach the sync server, coming back online, or the last live moment), connecting or reconnecting becomes "Can't reach the sync server". */
 export const UNREACHABLE_AFTER_MS = 10_000
 
 function changes(count: number): string {
@@ -79,16 +79,28 @@ export interface ConnectionTracker {
   get(): ConnectionState
   /** What the session sees now. Any state but connecting and reconnecting stops the clock; moving between those two keeps it. */
   set(next: ConnectionState): void
+  /** From now on the sync server itself is being tried (a socket exists): connecting and reconnecting count towards "unreachable". */
+  arm(): void
   dispose(): void
+}
+
+export interface TrackConnectionOptions {
+  unreachableAfterMs?: number
+  /** Whether attempts count from the start; false until `arm()` (while a token is awaited, it is the app that is slow, not the sync server). */
+  armed?: boolean
 }
 
 /**
  * Tracks a board's connection: the session reports what it sees (`set`), and `publish` receives
- * each change, including "unreachable" once the page has been connecting or reconnecting for
- * `unreachableAfterMs` without a live moment in between. Going offline, live, refused or gone
- * stops the clock; the next attempt starts it again.
+ * each change, including "unreachable" once the page has been connecting or reconnecting to the
+ * sync server for `unreachableAfterMs` without a live moment in between. Going offline, live,
+ * refused or gone stops the clock; the next attempt starts it again.
  */
-export function trackConnection(initial: ConnectionState, publish: (state: ConnectionState) => void, unreachableAfterMs = UNREACHABLE_AFTER_MS): ConnectionTracker {
+export function trackConnection(
+  initial: ConnectionState,
+  publish: (state: ConnectionState) => void,
+  { unreachableAfterMs = UNREACHABLE_AFTER_MS, armed = true }: TrackConnectionOptions = {},
+): ConnectionTracker {
   let state = initial
   let clock: ReturnType<typeof setTimeout> | null = null
   let expired = false
@@ -98,7 +110,7 @@ export function trackConnection(initial: ConnectionState, publish: (state: Conne
     publish(next)
   }
   const startClock = () => {
-    expired = false
+    if (!armed || clock || expired || !TRYING.includes(state)) return
     clock = setTimeout(() => {
       clock = null
       expired = true
@@ -110,7 +122,7 @@ export function trackConnection(initial: ConnectionState, publish: (state: Conne
     clock = null
     expired = false
   }
-  if (TRYING.includes(initial)) startClock()
+  startClock()
   return {
     get: () => state,
     set(next) {
@@ -119,8 +131,12 @@ export function trackConnection(initial: ConnectionState, publish: (state: Conne
         show(next)
         return
       }
-      if (!TRYING.includes(state)) startClock()
       show(expired ? 'unreachable' : next)
+      startClock()
+    },
+    arm() {
+      armed = true
+      startClock()
     },
     dispose: stopClock,
   }
