@@ -20,11 +20,25 @@ function copyTldrawAssets() {
 
 copyTldrawAssets()
 
+/**
+ * `next dev` serves its scripts and reload socket only to pages on localhost or on the host it
+ * listens on; a page opened at a LAN address needs that host in `allowedDevOrigins`. The host names
+ * of ALLOWED_ORIGINS (the sync server's list, which such a page needs anyway) are allowed too.
+ * A bad entry is reported by the config check at start (lib/config.ts), not here.
+ */
+function devOriginHosts() {
+  return (process.env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => URL.parse(origin.trim())?.hostname)
+    .filter((host) => typeof host === 'string' && host !== '')
+}
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // `npm run typecheck` checks the whole project (app, server and tests) once; the build need not repeat it.
   typescript: { ignoreBuildErrors: true, tsconfigPath: 'tsconfig.next.json' },
   serverExternalPackages: ['better-sqlite3', '@prisma/adapter-better-sqlite3'],
+  allowedDevOrigins: devOriginHosts(),
 }
 
 export default nextConfig
