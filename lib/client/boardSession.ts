@@ -345,6 +345,8 @@ export async function openBoardSession(
     })
     dispose.push(() => opened.destroy())
     provider = opened
+    // A token arrived, so the network works, whatever failed requests said before.
+    if (connection.get() === 'offline' && !browserIsOffline()) tracker.set('connecting')
     tracker.arm()
     return opened
   }
