@@ -2,15 +2,15 @@
 
 import { getAssetUrls } from '@tldraw/assets/selfHosted'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { DefaultSharePanel, Tldraw, type Editor, type TLComponents } from 'tldraw'
+import { Tldraw, atom, useValue, type Editor, type TLComponents } from 'tldraw'
 import 'tldraw/tldraw.css'
 import { createBoardAssetStore } from '@/lib/client/assetStore.ts'
 import { BoardOfflineError, openBoardSession, type BoardLink, type BoardSession, type GuestIdentity } from '@/lib/client/boardSession.ts'
-import { loadGuestIdentity } from '@/lib/client/guestIdentity.ts'
+import { createGuestTldrawUser, loadGuestIdentity, saveGuestIdentity } from '@/lib/client/guestIdentity.ts'
 import { dropLocalCopy } from '@/lib/client/localCopy.ts'
 import { forgetBoard, rememberBoard } from '@/lib/client/recentBoards.ts'
 import { startThumbnailUploads } from '@/lib/client/thumbnails.ts'
-import BoardPanel from './BoardPanel.tsx'
+import { BoardPanelContext, BoardSharePanel, BoardTopPanel, type BoardPanelProps } from './BoardPanel.tsx'
 import HistoryPanel from './HistoryPanel.tsx'
 import BoardGoneNotice from './BoardGoneNotice.tsx'
 import SkippedRecordsNotice from './SkippedRecordsNotice.tsx'
@@ -33,6 +33,12 @@ declare global {
 // Fonts, icons and translations are served by this app from /tldraw (copied by next.config.js).
 const assetUrls = getAssetUrls({ baseUrl: '/tldraw' })
 
+// Our panel takes tldraw's share and top slots and holds the people menu (tldraw's only lists active cursors).
+const components: TLComponents = { SharePanel: BoardSharePanel, TopPanel: BoardTopPanel, PeopleMenu: null }
+
+// A name typed in tldraw's people menu changes on every key: the server hears it once typing pauses.
+const IDENTITY_SETTLE_MS = 600
+
 type LoadState =
   | { status: 'loading' }
   | { status: 'ready'; session: BoardSession }
@@ -45,8 +51,10 @@ export default function Board(props: BoardProps) {
   const { link, shareIds } = current
   const name = props.name
   const [state, setState] = useState<LoadState>({ status: 'loading' })
-  const [identity, setIdentity] = useState<GuestIdentity | null>(null)
-  const identityRef = useRef<GuestIdentity | null>(null)
+  // Your name and colour: our panel and tldraw's user preferences both read and change this one value.
+  const [identity] = useState(() => atom<GuestIdentity>('guest identity', loadGuestIdentity()))
+  const personName = useValue('person name', () => identity.get().name, [identity])
+  const identityTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
   const [liveEditor, setLiveEditor] = useState<Editor | null>(null)
   const [historyOpen, setHistoryOpen] = useState(false)
   const toggleHistory = useCallback(() => setHistoryOpen((open) => !open), [])
@@ -58,12 +66,9 @@ export default function Board(props: BoardProps) {
   }, [link.kind, link.id, name])
 
   useEffect(() => {
-    const initial = loadGuestIdentity()
-    identityRef.current = initial
-    setIdentity(initial)
     const abort = new AbortController()
     let session: BoardSession | null = null
-    openBoardSession(link, initial, createBoardAssetStore(link), abort.signal).then(
+    openBoardSession(link, identity.get(), createBoardAssetStore(link), abort.signal).then(
       (opened) => {
         if (abort.signal.aborted) return opened.dispose()
         session = opened
@@ -79,7 +84,7 @@ export default function Board(props: BoardProps) {
       abort.abort()
       session?.dispose()
     }
-  }, [link, attempt])
+  }, [link, attempt, identity])
 
   // A board that could not open offline opens by itself when the network is back.
   const offlineError = state.status === 'error' && state.offline
@@ -94,6 +99,24 @@ export default function Board(props: BoardProps) {
   }, [offlineError])
 
   const session = state.status === 'ready' ? state.session : null
+
+  /** Shows a new name or colour at once and saves it; the server gets it now, or once changes settle. */
+  const changeIdentity = useCallback(
+    (next: GuestIdentity, when: 'now' | 'settled') => {
+      identity.set(next)
+      saveGuestIdentity(next)
+      if (identityTimer.current) clearTimeout(identityTimer.current)
+      identityTimer.current = null
+      if (when === 'now') session?.setIdentity(next)
+      else identityTimer.current = setTimeout(() => session?.setIdentity(identity.get()), IDENTITY_SETTLE_MS)
+    },
+    [identity, session],
+  )
+  useEffect(() => () => {
+    if (identityTimer.current) clearTimeout(identityTimer.current)
+  }, [])
+  // tldraw's user is the guest: its people menu, cursors and follow show and edit the same identity.
+  const user = useMemo(() => session && createGuestTldrawUser(session.userId, identity, (next) => changeIdentity(next, 'settled')), [session, identity, changeIdentity])
 
   // The thumbnail on the home page follows this editor's own edits (lib/client/thumbnails.ts).
   useEffect(() => {
@@ -117,31 +140,19 @@ export default function Board(props: BoardProps) {
   )
   // History is for the edit link only: the view page never knows the room id the API needs.
   const historyRoomId = session?.scope === 'edit' ? shareIds.roomId : undefined
-  const components = useMemo<TLComponents>(
-    () => ({
-      SharePanel: () =>
-        session && identityRef.current ? (
-          <div style={{ display: 'flex', flexDirection: 'column', alignItems: 'flex-end' }}>
-            <BoardPanel
-              session={session}
-              boardName={name}
-              shareIds={shareIds}
-              identity={identityRef.current}
-              onIdentityChange={(next) => {
-                identityRef.current = next
-                setIdentity(next)
-                session.setIdentity(next)
-              }}
-              onToggleHistory={historyRoomId ? toggleHistory : undefined}
-              onLinksReset={onLinksReset}
-              shareOpen={current.justReset}
-            />
-            <DefaultSharePanel />
-          </div>
-        ) : null,
-    }),
-    // The panel reads the identity from the ref; `identity` re-creates it so the button shows the new name.
-    [session, name, shareIds, identity, historyRoomId, toggleHistory, onLinksReset, current.justReset],
+  const panel = useMemo<BoardPanelProps | null>(
+    () =>
+      session && {
+        session,
+        boardName: name,
+        shareIds,
+        identity,
+        onIdentityChange: (next) => changeIdentity(next, 'now'),
+        onToggleHistory: historyRoomId ? toggleHistory : undefined,
+        onLinksReset,
+        shareOpen: current.justReset,
+      },
+    [session, name, shareIds, identity, changeIdentity, historyRoomId, toggleHistory, onLinksReset, current.justReset],
   )
 
   if (state.status === 'error') {
@@ -152,28 +163,31 @@ export default function Board(props: BoardProps) {
       </main>
     )
   }
-  if (!session) return <p className="error-page muted">Connecting to the board…</p>
+  if (!session || !panel || !user) return <p className="error-page muted">Connecting to the board…</p>
 
   return (
     <div className="board">
-      <Tldraw
-        store={session.store}
-        assetUrls={assetUrls}
-        licenseKey={process.env.NEXT_PUBLIC_TLDRAW_LICENSE_KEY}
-        components={components}
-        onMount={(editor) => {
-          performance.mark('board:editor-mounted')
-          window.editor = editor
-          setLiveEditor(editor)
-          // Boards made before the name lived in the document (or never renamed) get it there, so
-          // every client and tldraw's own export menu (it names files after it) have the name.
-          if (session.scope === 'edit' && !editor.getDocumentSettings().name.trim()) {
-            editor.run(() => editor.updateDocumentSettings({ name }), { history: 'ignore' })
-          }
-        }}
-      />
+      <BoardPanelContext.Provider value={panel}>
+        <Tldraw
+          store={session.store}
+          user={user}
+          assetUrls={assetUrls}
+          licenseKey={process.env.NEXT_PUBLIC_TLDRAW_LICENSE_KEY}
+          components={components}
+          onMount={(editor) => {
+            performance.mark('board:editor-mounted')
+            window.editor = editor
+            setLiveEditor(editor)
+            // Boards made before the name lived in the document (or never renamed) get it there, so
+            // every client and tldraw's own export menu (it names files after it) have the name.
+            if (session.scope === 'edit' && !editor.getDocumentSettings().name.trim()) {
+              editor.run(() => editor.updateDocumentSettings({ name }), { history: 'ignore' })
+            }
+          }}
+        />
+      </BoardPanelContext.Provider>
       {historyOpen && historyRoomId && liveEditor && (
-        <HistoryPanel roomId={historyRoomId} live={liveEditor} personName={identity?.name ?? ''} onClose={() => setHistoryOpen(false)} />
+        <HistoryPanel roomId={historyRoomId} live={liveEditor} personName={personName} onClose={() => setHistoryOpen(false)} />
       )}
       <SkippedRecordsNotice session={session} />
       <BoardGoneNotice session={session} />

@@ -1,21 +1,45 @@
+import { createTLCurrentUser, getUserPreferences, setUserPreferences, computed, type Signal, type TLCurrentUser } from 'tldraw'
 import type { GuestIdentity } from './boardSession.ts'
 
 const IDENTITY_KEY = 'whiteboard:identity'
 
-/** Colours offered to guests (tldraw's cursor palette feel), one picked at random on first visit. */
-export const GUEST_COLORS = ['#e03131', '#f76707', '#f59f00', '#2f9e44', '#1c7ed6', '#6741d9', '#c2255c', '#0c8599']
+/**
+ * Colours offered to guests, one picked at random on first visit: tldraw's own people-menu palette
+ * (its `USER_COLORS`), so our picker and tldraw's offer the same choices; named for screen readers.
+ */
+export const GUEST_COLORS: readonly { color: string; name: string }[] = [
+  { color: '#FF802B', name: 'Orange' },
+  { color: '#EC5E41', name: 'Vermilion' },
+  { color: '#F2555A', name: 'Red' },
+  { color: '#F04F88', name: 'Pink' },
+  { color: '#E34BA9', name: 'Magenta' },
+  { color: '#BD54C6', name: 'Purple' },
+  { color: '#9D5BD2', name: 'Violet' },
+  { color: '#7B66DC', name: 'Indigo' },
+  { color: '#02B1CC', name: 'Cyan' },
+  { color: '#11B3A3', name: 'Teal' },
+  { color: '#39B178', name: 'Green' },
+  { color: '#55B467', name: 'Lime' },
+]
+
+/** Longest display name the token route accepts. */
+export const MAX_NAME_LENGTH = 64
 
 function randomGuestIdentity(): GuestIdentity {
-  const color = GUEST_COLORS[Math.floor(Math.random() * GUEST_COLORS.length)]
+  const { color } = GUEST_COLORS[Math.floor(Math.random() * GUEST_COLORS.length)]!
   return { name: `Guest ${Math.floor(1000 + Math.random() * 9000)}`, color }
+}
+
+function isColor(value: unknown): value is string {
+  return typeof value === 'string' && /^#[0-9a-fA-F]{6}$/.test(value)
 }
 
 /** The display name and colour this browser chose before, or a fresh random one (then remembered). */
 export function loadGuestIdentity(): GuestIdentity {
   try {
     const stored = JSON.parse(localStorage.getItem(IDENTITY_KEY) ?? 'null') as Partial<GuestIdentity> | null
-    if (stored && typeof stored.name === 'string' && stored.name.trim() && typeof stored.color === 'string' && /^#[0-9a-fA-F]{6}$/.test(stored.color)) {
-      return { name: stored.name.trim().slice(0, 64), color: stored.color }
+    if (stored && typeof stored.name === 'string' && stored.name.trim() && isColor(stored.color)) {
+      return { name: stored.name.trim().slice(0, MAX_NAME_LENGTH), color: stored.color }
     }
   } catch {
     // Unreadable storage: fall through to a new identity.
@@ -31,4 +55,32 @@ export function saveGuestIdentity(identity: GuestIdentity): void {
   } catch {
     // Private mode without storage: the identity lasts for this page only.
   }
+}
+
+/**
+ * The identity a draft name and colour make: the name trimmed and cut to what the server accepts,
+ * the current name kept when the draft is blank, the current colour kept when the draft's is not one.
+ */
+export function cleanIdentity(draft: { name?: string | null; color?: string | null }, current: GuestIdentity): GuestIdentity {
+  const name = (draft.name ?? '').trim().slice(0, MAX_NAME_LENGTH) || current.name
+  return { name, color: isColor(draft.color) ? draft.color : current.color }
+}
+
+/**
+ * tldraw's current user for a guest: its id is the guest's user id (the one in presence records,
+ * so follow and "following you" match), its name and colour are the guest's identity, and tldraw's
+ * other preferences (dark mode, snapping…) stay in tldraw's own storage. A name or colour changed
+ * in tldraw's people menu reaches `onIdentityChange`.
+ */
+export function createGuestTldrawUser(userId: string, identity: Signal<GuestIdentity>, onIdentityChange: (next: GuestIdentity) => void): TLCurrentUser {
+  return createTLCurrentUser({
+    userPreferences: computed('guest user preferences', () => ({ ...getUserPreferences(), id: userId, name: identity.get().name, color: identity.get().color })),
+    setUserPreferences: (preferences) => {
+      const stored = getUserPreferences()
+      setUserPreferences({ ...preferences, id: stored.id, name: stored.name, color: stored.color })
+      const current = identity.get()
+      const next = cleanIdentity(preferences, current)
+      if (next.name !== current.name || next.color !== current.color) onIdentityChange(next)
+    },
+  })
 }
