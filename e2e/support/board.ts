@@ -1,4 +1,4 @@
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test'
 
 /** What the specs read from the page: tldraw's editor and the board session (exposed on window by components/Board.tsx). */
 export interface ShapeSummary {
@@ -92,9 +92,23 @@ export async function createRectangles(page: Page, shapes: { id: string; x: numb
   }, shapes)
 }
 
+/** Opens the people menu (the avatar stack) unless it is open, and returns its list. */
+export async function openPeopleList(page: Page): Promise<Locator> {
+  const list = page.getByTestId('people-list')
+  await expect(async () => {
+    if (!(await list.isVisible())) await page.getByTestId('people-button').click()
+    await expect(list).toBeVisible({ timeout: 2_000 })
+  }).toPass()
+  return list
+}
+
+/** The names in the people menu (sorted, yours included), read with the menu opened and closed again. */
 export async function peopleNames(page: Page): Promise<string[]> {
-  const names = await page.getByTestId('person').allInnerTexts()
-  return names.map((name) => name.replace(/ \(you\)$/, '').trim()).sort()
+  const list = await openPeopleList(page)
+  const names = await list.getByTestId('person').evaluateAll((items) => items.map((item) => item.getAttribute('data-name') ?? ''))
+  await page.getByTestId('people-button').click()
+  await expect(list).toBeHidden()
+  return names.sort()
 }
 
 /** Waits until the server has durably stored every local change of this page. */
