@@ -144,7 +144,7 @@ export function BoardSharePanel() {
           onClick={() => setDialog(dialog === 'identity' ? null : 'identity')}
         >
           <span className="dot" style={{ background: identity.color }} aria-hidden="true" />
-          {identity.name}
+          <span className="identity-button__name">{identity.name}</span>
         </button>
       )}
       {roomy && onToggleHistory && (
