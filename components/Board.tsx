@@ -5,14 +5,16 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Tldraw, atom, useValue, type Editor, type TLComponents } from 'tldraw'
 import 'tldraw/tldraw.css'
 import { createBoardAssetStore } from '@/lib/client/assetStore.ts'
-import { BoardOfflineError, openBoardSession, type BoardLink, type BoardSession, type GuestIdentity } from '@/lib/client/boardSession.ts'
+import { BoardOfflineError, openBoardSession, type BoardLink, type BoardSession, type GuestIdentity, type OpeningProgress } from '@/lib/client/boardSession.ts'
 import { createGuestTldrawUser, loadGuestIdentity, saveGuestIdentity } from '@/lib/client/guestIdentity.ts'
+import { boardExportOverrides } from '@/lib/client/exportNames.ts'
 import { dropLocalCopy } from '@/lib/client/localCopy.ts'
 import { forgetBoard, rememberBoard } from '@/lib/client/recentBoards.ts'
 import { startThumbnailUploads } from '@/lib/client/thumbnails.ts'
 import { BoardPanelContext, BoardSharePanel, BoardTopPanel, type BoardPanelProps } from './BoardPanel.tsx'
 import HistoryPanel from './HistoryPanel.tsx'
 import BoardGoneNotice from './BoardGoneNotice.tsx'
+import { ConnectingNotice } from './ConnectionBadge.tsx'
 import SkippedRecordsNotice from './SkippedRecordsNotice.tsx'
 import type { ShareIds } from './ShareDialog.tsx'
 
@@ -50,7 +52,11 @@ export default function Board(props: BoardProps) {
   const [current, setCurrent] = useState({ link: props.link, shareIds: props.shareIds, justReset: false })
   const { link, shareIds } = current
   const name = props.name
+  // PNG and SVG exports are named after the board (the document's name, else the server's).
+  const overrides = useMemo(() => boardExportOverrides((editor) => editor.getDocumentSettings().name.trim() || name), [name])
   const [state, setState] = useState<LoadState>({ status: 'loading' })
+  // While the board opens: the connection's state and the sync server's URL, for the loading screen.
+  const [opening, setOpening] = useState<OpeningProgress | null>(null)
   // Your name and colour: our panel and tldraw's user preferences both read and change this one value.
   const [identity] = useState(() => atom<GuestIdentity>('guest identity', loadGuestIdentity()))
   const personName = useValue('person name', () => identity.get().name, [identity])
@@ -68,7 +74,7 @@ export default function Board(props: BoardProps) {
   useEffect(() => {
     const abort = new AbortController()
     let session: BoardSession | null = null
-    openBoardSession(link, identity.get(), createBoardAssetStore(link), abort.signal).then(
+    openBoardSession(link, identity.get(), createBoardAssetStore(link), abort.signal, setOpening).then(
       (opened) => {
         if (abort.signal.aborted) return opened.dispose()
         session = opened
@@ -163,7 +169,7 @@ export default function Board(props: BoardProps) {
       </main>
     )
   }
-  if (!session || !panel || !user) return <p className="error-page muted">Connecting to the board…</p>
+  if (!session || !panel || !user) return <ConnectingNotice progress={opening} />
 
   return (
     <div className="board">
@@ -174,6 +180,7 @@ export default function Board(props: BoardProps) {
           assetUrls={assetUrls}
           licenseKey={process.env.NEXT_PUBLIC_TLDRAW_LICENSE_KEY}
           components={components}
+          overrides={overrides}
           onMount={(editor) => {
             performance.mark('board:editor-mounted')
             window.editor = editor

@@ -78,9 +78,17 @@ test.describe('with the sync server stopped', () => {
     await expect(help.getByRole('heading', { name: 'Use it on your LAN' })).toBeVisible()
     await expect(help.getByText('ALLOWED_ORIGINS').first()).toBeVisible()
 
+    // Someone opening the board for the first time (no copy on their device) gets the same answer on the loading screen.
+    const ben = await newGuest(browser, 'Ben')
+    const benPage = await ben.newPage()
+    await benPage.goto(editPath)
+    await expect(benPage.getByTestId('connection-state')).toHaveText(`Can't reach the sync server at ws://127.0.0.1:${E2E.syncPort}`, { timeout: 20_000 })
+    await expect(benPage.getByRole('link', { name: 'Use it on your LAN' })).toBeVisible()
+
     await startSyncServer()
     await expect(badge).toHaveAttribute('data-state', 'live', { timeout: 30_000 })
     await expect(ann.page.getByTestId('connection-hint')).toHaveCount(0)
-    await ann.context.close()
+    await waitForLiveBoard(benPage)
+    await Promise.all([ann.context.close(), ben.close()])
   })
 })
