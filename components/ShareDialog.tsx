@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { BoardSession } from '@/lib/client/boardSession.ts'
 import { listBoards, resetLink } from '@/lib/client/boardsApi.ts'
+import PanelPopover from './PanelPopover.tsx'
 
 export interface ShareIds {
   /** Present only on the edit link: the view-only page never learns it. */
@@ -67,6 +68,11 @@ export default function ShareDialog({ ids, session, onLinksReset, initiallyOpen 
   const [busy, setBusy] = useState(false)
   const owner = useIsOwner(ids, open)
   const origin = typeof window === 'undefined' ? '' : window.location.origin
+  const button = useRef<HTMLButtonElement>(null)
+  const close = () => {
+    setOpen(false)
+    button.current?.focus()
+  }
 
   const reset = async (kind: 'edit' | 'view') => {
     if (!ids.roomId) return
@@ -92,18 +98,11 @@ export default function ShareDialog({ ids, session, onLinksReset, initiallyOpen 
 
   return (
     <>
-      <button className="small-button primary" type="button" data-testid="share-button" aria-expanded={open} onClick={() => setOpen(!open)}>
+      <button ref={button} className="small-button primary" type="button" data-testid="share-button" aria-expanded={open} onClick={() => setOpen(!open)}>
         Share
       </button>
       {open && (
-        <div
-          className="popover"
-          role="dialog"
-          aria-label="Share this board"
-          onKeyDown={(event) => {
-            if (event.key === 'Escape') setOpen(false)
-          }}
-        >
+        <PanelPopover label="Share this board" testId="share-dialog" anchor={button} onDismiss={(reason) => (reason === 'escape' ? close() : setOpen(false))}>
           {ids.roomId && <LinkRow label="Anyone with this link can edit" url={`${origin}/b/${ids.roomId}`} testId="edit-link" />}
           <LinkRow label="Anyone with this link can view" url={`${origin}/v/${ids.viewId}`} testId="view-link" />
           {notice && (
@@ -121,10 +120,10 @@ export default function ShareDialog({ ids, session, onLinksReset, initiallyOpen 
               </button>
             </span>
           )}
-          <button className="small-button" type="button" onClick={() => setOpen(false)}>
+          <button className="small-button" type="button" onClick={close}>
             Done
           </button>
-        </div>
+        </PanelPopover>
       )}
     </>
   )

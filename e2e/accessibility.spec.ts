@@ -53,7 +53,16 @@ test('home, board (edit and view), share dialog and error pages have no serious 
   await page.getByTestId('share-button').click()
   await expect(page.getByTestId('view-link')).toBeVisible()
   checks.push(await audit(page, 'share dialog'))
+  // The dialog closes on Escape (the focus goes back to Share) and on a press outside it.
+  const share = page.getByTestId('share-button')
+  await page.getByTestId('view-link').focus()
   await page.keyboard.press('Escape')
+  await expect(page.getByTestId('share-dialog')).toBeHidden()
+  await expect(share).toBeFocused()
+  await share.click()
+  await expect(page.getByTestId('share-dialog')).toBeVisible()
+  await page.locator('.tl-canvas').click({ position: { x: 300, y: 400 } })
+  await expect(page.getByTestId('share-dialog')).toBeHidden()
 
   await page.goto(viewPath)
   await waitForLiveBoard(page)

@@ -10,11 +10,34 @@ test('the badge says offline within 2 s of the network going, and live again whe
   const ann = await openBoard(browser, editPath, 'Ann')
   const badge = ann.page.getByTestId('connection-state')
 
+  // When the badge's text changes, in page time: the figures the note quotes (the 2 s bound is the check).
+  const watchBadge = () =>
+    ann.page.evaluate(() => {
+      const changes: { text: string; at: number }[] = []
+      const read = () => document.querySelector('[data-testid="connection-state"]')?.textContent ?? ''
+      changes.push({ text: read(), at: performance.now() })
+      Object.assign(window, { badgeChanges: changes })
+      new MutationObserver(() => {
+        const text = read()
+        if (text !== changes[changes.length - 1]!.text) changes.push({ text, at: performance.now() })
+      }).observe(document.body, { subtree: true, childList: true, characterData: true })
+      return performance.now()
+    })
+  const seenAt = (text: string, after: number) =>
+    ann.page.evaluate(
+      ({ wanted, since }) => (window as unknown as { badgeChanges: { text: string; at: number }[] }).badgeChanges.find((change) => change.text === wanted && change.at >= since)?.at ?? NaN,
+      { wanted: text, since: after },
+    )
+
+  const offlineText = 'Offline — your changes are kept on this device'
+  const wentOffline = await watchBadge()
   await ann.context.setOffline(true)
-  await expect(badge).toHaveText('Offline — your changes are kept on this device', { timeout: 2_000 })
+  await expect(badge).toHaveText(offlineText, { timeout: 2_000 })
+  const cameBack = await ann.page.evaluate(() => performance.now())
   await ann.context.setOffline(false)
   await expect(badge).toHaveAttribute('data-state', 'live')
   await expect(badge).toHaveText('Live')
+  console.warn(`badge: offline shown ${Math.round((await seenAt(offlineText, wentOffline)) - wentOffline)} ms after setOffline(true), live ${Math.round((await seenAt('Live', cameBack)) - cameBack)} ms after setOffline(false)`)
   await ann.context.close()
 })
 
