@@ -26,7 +26,10 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   forbidOnly: true,
-  retries: 0,
+  // On CI one retry, reported as "flaky" in the summary: a view link reloaded offline sometimes gets
+  // Chromium's error page instead of the worker's copy (seen twice so far; cause not found, see
+  // docs/offline.md "Known problems"). Locally a failure is a failure.
+  retries: process.env.CI ? 1 : 0,
   // Several browsers on a shared 2-core machine: a deadline with room, not a timing check.
   timeout: 120_000,
   expect: { timeout: 15_000 },
