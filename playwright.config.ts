@@ -34,6 +34,12 @@ export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 15_000 },
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
+  // `e2e`: the behaviour, run by `npm test`. `measure`: specs that only time things (e2e/measure/),
+  // run on demand by `npm run measure`; they print and write figures, they assert no timings.
+  projects: [
+    { name: 'e2e', testIgnore: 'measure/**' },
+    { name: 'measure', testMatch: 'measure/**/*.spec.ts', timeout: 900_000 },
+  ],
   globalSetup: './e2e/support/globalSetup.ts',
   globalTeardown: './e2e/support/globalTeardown.ts',
   use: {

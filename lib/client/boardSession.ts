@@ -152,7 +152,7 @@ export function goneReasonOf(code: number, reason: string): GoneReason {
   return 'unknown'
 }
 
-/** A performance mark `board:<step>` of the opening (read by e2e/second-open.spec.ts; visible in DevTools' performance panel). */
+/** A performance mark `board:<step>` of the opening (read by e2e/measure/second-open.spec.ts; visible in DevTools' performance panel). */
 function mark(step: string): void {
   globalThis.performance?.mark?.(`board:${step}`)
 }

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
-import { localCopyName, linkOfBoardPath } from '../lib/client/localCopy.ts'
-import { createBoard, newGuest, openBoard, waitForLiveBoard, waitForSaved } from './support/board.ts'
-import { waitForLocalCopy } from './support/offline.ts'
+import { localCopyName, linkOfBoardPath } from '../../lib/client/localCopy.ts'
+import { createBoard, newGuest, openBoard, waitForLiveBoard, waitForSaved } from '../support/board.ts'
+import { waitForLocalCopy } from '../support/offline.ts'
 
 /**
  * Opening a big board a second time, with the board's copy in this browser and without it (the

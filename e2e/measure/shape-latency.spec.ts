@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { expect, test } from '@playwright/test'
-import { createBoard, openBoard } from './support/board.ts'
+import { createBoard, openBoard } from '../support/board.ts'
 
 /** Shapes measured per run: 50 by default; SHAPE_LATENCY_COUNT=100 for the benchmark. */
 const SHAPE_COUNT = Number(process.env.SHAPE_LATENCY_COUNT ?? 50)
