@@ -1,8 +1,11 @@
 /**
- * One simulated client of the benchmark, for any server under test (see dialects.ts).
- * Roles keep thousands of clients cheap on one core: `plain` clients hold no Y.Doc and only
- * count what arrives; `writer`s make updates with a Y.Doc; `observer`s apply every update to
- * a Y.Doc and measure latency from the send time embedded in each shape or cursor.
+ * One simulated client of the benchmark. The scenarios see the `LoadClient` interface; each
+ * server kind has a `ClientProtocol` that opens clients speaking its protocol: the Yjs servers
+ * one `YjsLoadClient` with that server's dialect (dialects.ts), tldraw's sync server its own
+ * client (tldraw-load-client.ts).
+ * Roles keep thousands of clients cheap on one core: `plain` clients hold no document and only
+ * count what arrives; `writer`s make updates; `observer`s apply every update to their copy of
+ * the document and measure latency from the send time embedded in each shape or cursor.
  */
 import WebSocket from 'ws'
 import * as Y from 'yjs'
@@ -25,7 +28,6 @@ import type { Dialect } from './dialects.ts'
 export type ClientRole = 'plain' | 'writer' | 'observer'
 
 export interface LoadClientOptions {
-  dialect: Dialect
   baseUrl: string
   room: string
   token: string
@@ -34,12 +36,53 @@ export interface LoadClientOptions {
   onCursorLatency?: (ms: number) => void
 }
 
+/** What the scenarios do with a client, whatever protocol it speaks. */
+export interface LoadClient {
+  readonly openedAt: number
+  authenticatedAt: number
+  syncedAt: number
+  bytesIn: number
+  /** Payload bytes this client sent (WebSocket frame headers not counted). */
+  bytesOut: number
+  messagesIn: number
+  updatesIn: number
+  /** Cursor states received: sender's `cursorClientId` → highest clock seen. */
+  readonly cursorClocks: Map<number, number>
+  closedBy: { code: number; reason: string } | null
+  readonly authenticated: Promise<void>
+  readonly synced: Promise<void>
+  readonly isOpen: boolean
+  /** Adds shape records (valid tldraw geo shapes carrying `meta.sentAt`) in one update. */
+  writeShapes(ids: string[], n: number): void
+  /** Moves shapes this client holds to (x, y) in one update, as a drag frame of tldraw's would change them. */
+  moveShapes(ids: string[], x: number, y: number): void
+  /** Sends this client's cursor, carrying its send time. */
+  sendCursor(x: number, y: number): void
+  readonly cursorClientId: number
+  readonly lastCursorClock: number
+  /** Number of shape records in this client's copy of the document (0 for plain clients). */
+  readonly shapeCount: number
+  /** Size of this client's copy of the document as its protocol encodes it, null for plain clients. */
+  documentBytes(): number | null
+  close(): void
+  terminate(): void
+}
+
+/** How the generator speaks to one kind of server. */
+export interface ClientProtocol {
+  open(options: LoadClientOptions): LoadClient
+}
+
+/** A Yjs server speaking y-websocket messages in the given dialect. */
+export function yjsClientProtocol(dialect: Dialect): ClientProtocol {
+  return { open: (options) => new YjsLoadClient(dialect, options) }
+}
+
 /** A cursor as the generator sends it in its awareness state. */
 interface CursorState {
   cursor?: { x: number; y: number; sentAt: number }
 }
 
-/** The empty update: what a client without a document answers to the server's sync step 1. */
 /** Transaction origin of updates applied from live `update` messages (not the initial sync). */
 const LIVE = Symbol('live update')
 
@@ -47,17 +90,21 @@ export function now(): number {
   return performance.timeOrigin + performance.now()
 }
 
-export class LoadClient {
-  readonly doc: Y.Doc | null
+/** The figures every client keeps, whatever protocol it speaks (see LoadClient). */
+export abstract class MeasuredClient {
   readonly openedAt = now()
   authenticatedAt = 0
   syncedAt = 0
   bytesIn = 0
+  bytesOut = 0
   messagesIn = 0
   updatesIn = 0
-  /** Cursor states received: sender's awareness client id → highest clock seen. */
   readonly cursorClocks = new Map<number, number>()
   closedBy: { code: number; reason: string } | null = null
+}
+
+export class YjsLoadClient extends MeasuredClient implements LoadClient {
+  readonly doc: Y.Doc | null
   readonly authenticated: Promise<void>
   readonly synced: Promise<void>
   private readonly ws: WebSocket
@@ -65,8 +112,12 @@ export class LoadClient {
   private awarenessClock = 0
   private readonly awarenessClientId = Math.floor(Math.random() * 0x7fffffff)
 
-  constructor(private readonly options: LoadClientOptions) {
-    const { dialect, role } = options
+  constructor(
+    private readonly dialect: Dialect,
+    private readonly options: LoadClientOptions,
+  ) {
+    super()
+    const { role } = options
     this.doc = role === 'plain' ? null : new Y.Doc()
     this.ws = new WebSocket(dialect.url(options.baseUrl, options.room), { perMessageDeflate: false })
     this.ws.binaryType = 'nodebuffer'
@@ -90,7 +141,10 @@ export class LoadClient {
     this.synced.catch(() => {})
 
     this.ws.on('open', () => {
-      for (const frame of dialect.openingFrames(options.room, options.token)) this.ws.send(frame)
+      for (const frame of dialect.openingFrames(options.room, options.token)) {
+        this.bytesOut += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength
+        this.ws.send(frame)
+      }
       if (dialect.authenticatedOnOpen) {
         this.authenticatedAt = now()
         authenticate()
@@ -178,24 +232,40 @@ export class LoadClient {
   }
 
   private send(message: Uint8Array): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(this.options.dialect.frame(this.options.room, message))
+    if (this.ws.readyState !== WebSocket.OPEN) return
+    const frame = this.dialect.frame(this.options.room, message)
+    this.bytesOut += frame.byteLength
+    this.ws.send(frame)
   }
 
-  /** Writes shape records in one transaction and sends the update as a provider would. */
-  writeShapes(ids: string[], n: number): void {
+  /** Runs `change` in one transaction and sends its update as a provider would. */
+  private sendTransaction(change: (records: Y.Map<unknown>) => void): void {
     if (!this.doc) throw new Error('a plain client cannot write')
     const doc = this.doc
     let update: Uint8Array | null = null
     const capture = (u: Uint8Array) => (update = u)
     doc.once('update', capture)
-    const sentAt = now()
-    doc.transact(() => {
-      const records = doc.getMap(BOARD_RECORDS_MAP)
-      ids.forEach((id, i) => records.set(id, shapeRecord(id, sentAt, n + i)))
-    })
-    if (!update) return
-    this.send(encodeSyncUpdate(update))
+    doc.transact(() => change(doc.getMap(BOARD_RECORDS_MAP)))
+    doc.off('update', capture)
+    if (update) this.send(encodeSyncUpdate(update))
   }
+
+  /** Writes shape records in one transaction and sends the update as a provider would. */
+  writeShapes(ids: string[], n: number): void {
+    const sentAt = now()
+    this.sendTransaction((records) => ids.forEach((id, i) => records.set(id, shapeRecord(id, sentAt, n + i))))
+  }
+
+  /** Writes each moved record whole into the map, as the app's binding (lib/client/binding.ts) does. */
+  moveShapes(ids: string[], x: number, y: number): void {
+    this.sendTransaction((records) => {
+      for (const id of ids) {
+        const current = records.get(id)
+        if (current && typeof current === 'object') records.set(id, { ...current, x, y })
+      }
+    })
+  }
+
 
   /** Sends this client's cursor as an awareness update carrying its send time. */
   sendCursor(x: number, y: number): void {
@@ -212,9 +282,12 @@ export class LoadClient {
     return this.awarenessClock
   }
 
-  /** Number of shape records in this client's document. */
   get shapeCount(): number {
     return this.doc ? this.doc.getMap(BOARD_RECORDS_MAP).size : 0
+  }
+
+  documentBytes(): number | null {
+    return this.doc ? Y.encodeStateAsUpdate(this.doc).byteLength : null
   }
 
   close(): void {

@@ -3,6 +3,8 @@
  * (WAL: the reader never blocks the server's writes). Each shape is one map entry in a Yjs
  * update, so the stored shapes are the distinct map keys of the stored updates.
  */
+import { readdirSync } from 'node:fs'
+import path from 'node:path'
 import Database from 'better-sqlite3'
 import * as Y from 'yjs'
 
@@ -66,5 +68,28 @@ export function countHocuspocusStoredShapes(file: string, documentPrefix: string
       return total
     },
     close: () => db.close(),
+  }
+}
+
+/**
+ * tldraw's SQLiteSyncStorage: one database file per room (bench/peers/tldraw-sync-server.mjs),
+ * one `documents` row per record, written in the push's own transaction.
+ */
+export function countTldrawStoredShapes(dir: string, roomPrefix: string): PersistedShapeCounter {
+  const databases = new Map<string, Database.Database>()
+  const openNewRooms = () => {
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.db') || !decodeURIComponent(name).startsWith(roomPrefix) || databases.has(name)) continue
+      databases.set(name, new Database(path.join(dir, name), { readonly: true, fileMustExist: true }))
+    }
+  }
+  return {
+    count() {
+      openNewRooms()
+      let total = 0
+      for (const db of databases.values()) total += (db.prepare("SELECT COUNT(*) AS shapes FROM documents WHERE id LIKE 'shape:%'").get() as { shapes: number }).shapes
+      return total
+    },
+    close: () => databases.forEach((db) => db.close()),
   }
 }

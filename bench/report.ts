@@ -136,7 +136,7 @@ export function renderMarkdownSection(run: BenchRun, chartFile: string): string 
     '',
     `Last run ${run.finishedAt.slice(0, 16).replace('T', ' ')} UTC on ${run.machine.cores} × ${run.machine.cpu}, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}, commit \`${run.commit}\`${run.smoke ? ' (**smoke run: tiny sizes, figures not meaningful**)' : ''}. Raw figures: \`bench/results/latest.json\`.`,
     '',
-    'Ratios divide a server\'s figure by the best peer\'s (the peers being the reference server and both Hocuspocus set-ups): for "lower is better" figures a ratio under ×1.00 beats every peer, for "higher is better" a ratio over ×1.00 does. ⚠ marks lost updates or closed sockets; "generator-bound" marks a run where the load generator used ≥ 0.85 of a core during the measured window, so its latencies describe the generator as much as the server.',
+    'Ratios divide a server\'s figure by the best peer\'s (the peers being the reference server and both set-ups of Hocuspocus and of tldraw\'s sync server): for "lower is better" figures a ratio under ×1.00 beats every peer, for "higher is better" a ratio over ×1.00 does. ⚠ marks lost updates or closed sockets; "generator-bound" marks a run where the load generator used ≥ 0.85 of a core during the measured window, so its latencies describe the generator as much as the server.',
     '',
     `![Latency percentiles per server per scenario](${chartFile})`,
     '',
@@ -164,6 +164,8 @@ const SERVER_COLORS: Record<ServerName, string> = {
   'y-websocket': '#1f77b4',
   hocuspocus: '#2ca02c',
   'hocuspocus-sqlite': '#9467bd',
+  'tldraw-sync': '#ff7f0e',
+  'tldraw-sync-sqlite': '#8c564b',
 }
 
 function escapeXml(text: string): string {

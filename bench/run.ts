@@ -3,7 +3,7 @@
  * time with the same parameters, each in a fresh process on 127.0.0.1.
  *
  *   npm run bench                         full run: bench/results/<time>.json, latest.json, docs/benchmarks.md
- *   npm run bench:smoke                   every scenario for ~2 s with tiny sizes (CI: checks the harness runs)
+ *   npm run bench:smoke                   every scenario for ~1 s with tiny sizes (CI: checks the harness runs)
  *   npm run bench -- --servers whiteboard,hocuspocus --scenarios big-room
  *   npm run bench -- --profile            our server only, in big-room, many-rooms, awareness-storm and idle-capacity,
  *                                         with --cpu-prof and a heap snapshot at the idle peak

@@ -1,13 +1,12 @@
 /**
  * The benchmark's scenarios (issue 4), written once for every server: each gets a running
  * server through the context, drives it with LoadClients in that server's dialect, and
- * returns its figures. Sizes shrink in smoke mode so every scenario runs for about 2 s.
+ * returns its figures. Sizes shrink in smoke mode so every scenario runs for about 1 s.
  */
-import * as Y from 'yjs'
 import { signRoomToken } from '../lib/token.ts'
-import { LoadClient, type ClientRole } from './load-client.ts'
-import { countHocuspocusStoredShapes, countOurStoredShapes, type PersistedShapeCounter } from './persisted-shapes.ts'
-import { BENCH_SECRET, hocuspocusDatabaseFile, ourDatabaseFile, sampleProcess, type RunningServer, type ServerKind } from './servers.ts'
+import type { ClientRole, LoadClient } from './load-client.ts'
+import { countHocuspocusStoredShapes, countOurStoredShapes, countTldrawStoredShapes, type PersistedShapeCounter } from './persisted-shapes.ts'
+import { BENCH_SECRET, hocuspocusDatabaseFile, ourDatabaseFile, sampleProcess, tldrawDatabaseDir, type RunningServer, type ServerKind } from './servers.ts'
 import { percentiles, sleep, waitFor, type Percentiles } from './stats.ts'
 
 export interface ScenarioContext {
@@ -82,8 +81,7 @@ async function openClients(context: ScenarioContext, specs: ClientSpec[], sinks:
     while (next < specs.length) {
       const index = next++
       const spec = specs[index]
-      const client = new LoadClient({
-        dialect: context.kind.dialect,
+      const client = context.kind.protocol.open({
         baseUrl: context.server.baseUrl,
         room: spec.room,
         token: tokens[index],
@@ -202,34 +200,34 @@ const smallRoom = trafficScenario(
   'small-room',
   'Small room',
   { rooms: 1, clientsPerRoom: 10, writersPerRoom: 2, observersPerRoom: 8, updatesPerSecondPerWriter: 20, seconds: 20 },
-  { rooms: 1, clientsPerRoom: 4, writersPerRoom: 1, observersPerRoom: 3, updatesPerSecondPerWriter: 10, seconds: 2 },
+  { rooms: 1, clientsPerRoom: 4, writersPerRoom: 1, observersPerRoom: 3, updatesPerSecondPerWriter: 20, seconds: 1 },
 )
 
 const bigRoom = trafficScenario(
   'big-room',
   'Big room fan-out',
   { rooms: 1, clientsPerRoom: 200, writersPerRoom: 5, observersPerRoom: 10, updatesPerSecondPerWriter: 10, seconds: 20 },
-  { rooms: 1, clientsPerRoom: 20, writersPerRoom: 2, observersPerRoom: 3, updatesPerSecondPerWriter: 10, seconds: 2 },
+  { rooms: 1, clientsPerRoom: 20, writersPerRoom: 2, observersPerRoom: 3, updatesPerSecondPerWriter: 20, seconds: 1 },
 )
 
 const manyRooms = trafficScenario(
   'many-rooms',
   'Many rooms',
   { rooms: 100, clientsPerRoom: 5, writersPerRoom: 1, observersPerRoom: 2, updatesPerSecondPerWriter: 5, seconds: 20 },
-  { rooms: 5, clientsPerRoom: 3, writersPerRoom: 1, observersPerRoom: 1, updatesPerSecondPerWriter: 5, seconds: 2 },
+  { rooms: 5, clientsPerRoom: 3, writersPerRoom: 1, observersPerRoom: 1, updatesPerSecondPerWriter: 10, seconds: 1 },
 )
 
 const awarenessStorm: Scenario = {
   id: 'awareness-storm',
   title: 'Awareness storm',
   describe: (smoke) => {
-    const { clients, hz, seconds } = smoke ? { clients: 10, hz: 10, seconds: 2 } : { clients: 100, hz: 10, seconds: 15 }
+    const { clients, hz, seconds } = smoke ? { clients: 10, hz: 10, seconds: 1 } : { clients: 100, hz: 10, seconds: 15 }
     return `1 room × ${clients} clients, every client moves its cursor at ${hz} Hz, 5 observers time every cursor state, ${seconds} s`
   },
   appliesTo: () => true,
   async run(context) {
     const { clientCount, hz, seconds, observerCount } = context.smoke
-      ? { clientCount: 10, hz: 10, seconds: 2, observerCount: 2 }
+      ? { clientCount: 10, hz: 10, seconds: 1, observerCount: 2 }
       : { clientCount: 100, hz: 10, seconds: 15, observerCount: 5 }
     const specs: ClientSpec[] = Array.from({ length: clientCount }, (_, i) => ({ room: 'cursors', role: i < observerCount ? 'observer' : 'plain', user: generatorLabel(i, 'cursors') }))
     const cursors: number[] = []
@@ -402,7 +400,7 @@ const coldLoad: Scenario = {
       failures.push(String(error))
     }
     context.stopMeasuring()
-    const documentBytes = readers[0]?.doc ? Y.encodeStateAsUpdate(readers[0].doc).byteLength : null
+    const documentBytes = readers[0]?.documentBytes() ?? null
     closeAll(readers)
     writer.terminate()
     return {
@@ -421,12 +419,24 @@ const PERSIST_ROOM_PREFIX = 'persist-'
 
 function storedShapeCounter(context: ScenarioContext): PersistedShapeCounter {
   const dir = context.server.cwd
-  return context.kind.storage === 'our-sqlite' ? countOurStoredShapes(ourDatabaseFile(dir), PERSIST_ROOM_PREFIX) : countHocuspocusStoredShapes(hocuspocusDatabaseFile(dir), PERSIST_ROOM_PREFIX)
+  switch (context.kind.storage) {
+    case 'our-sqlite':
+      return countOurStoredShapes(ourDatabaseFile(dir), PERSIST_ROOM_PREFIX)
+    case 'tldraw-sqlite':
+      return countTldrawStoredShapes(tldrawDatabaseDir(dir), PERSIST_ROOM_PREFIX)
+    default:
+      return countHocuspocusStoredShapes(hocuspocusDatabaseFile(dir), PERSIST_ROOM_PREFIX)
+  }
 }
 
-/** How long after the last update each server promises it is on disk: ours PERSIST_INTERVAL_MS, Hocuspocus its maxDebounce. */
+/**
+ * How long after the last update each server promises it is on disk: ours PERSIST_INTERVAL_MS,
+ * Hocuspocus its maxDebounce, tldraw none (each push is written in its own SQLite transaction).
+ */
 function durabilityWindowMs(kind: ServerKind): number {
-  return kind.storage === 'our-sqlite' ? 250 : 10_000
+  if (kind.storage === 'our-sqlite') return 250
+  if (kind.storage === 'tldraw-sqlite') return 0
+  return 10_000
 }
 
 const persistence: Scenario = {

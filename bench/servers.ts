@@ -8,30 +8,35 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { hocuspocusDialect, whiteboardDialect, yWebsocketDialect, type Dialect } from './dialects.ts'
+import { hocuspocusDialect, whiteboardDialect, yWebsocketDialect } from './dialects.ts'
+import { yjsClientProtocol, type ClientProtocol } from './load-client.ts'
+import { tldrawSyncProtocol } from './tldraw-load-client.ts'
 import { serverBundle } from '../server/tools/build.ts'
 
 export const ROOT = path.resolve(import.meta.dirname, '..')
 export const PEERS_DIR = path.join(ROOT, 'bench/peers')
 export const BENCH_SECRET = 'bench-secret-0123456789abcdef0123456789'
 
-export type ServerName = 'whiteboard' | 'y-websocket' | 'hocuspocus' | 'hocuspocus-sqlite'
+export type ServerName = 'whiteboard' | 'y-websocket' | 'hocuspocus' | 'hocuspocus-sqlite' | 'tldraw-sync' | 'tldraw-sync-sqlite'
 
 export interface ServerKind {
   name: ServerName
   label: string
-  dialect: Dialect
-  /** Where it stores documents: 'our-sqlite' (Prisma tables), 'hocuspocus-sqlite' (its table) or none. */
-  storage: 'our-sqlite' | 'hocuspocus-sqlite' | null
+  /** How the load generator speaks to it. */
+  protocol: ClientProtocol
+  /** Where it stores documents: 'our-sqlite' (Prisma tables), 'hocuspocus-sqlite' (its table), 'tldraw-sqlite' (a file per room) or none. */
+  storage: 'our-sqlite' | 'hocuspocus-sqlite' | 'tldraw-sqlite' | null
   /** Whether clients need a signed room token (ours) or any string (Hocuspocus) or nothing. */
   needsRoomToken: boolean
 }
 
 export const SERVER_KINDS: ServerKind[] = [
-  { name: 'whiteboard', label: 'whiteboard (ours, SQLite)', dialect: whiteboardDialect, storage: 'our-sqlite', needsRoomToken: true },
-  { name: 'y-websocket', label: 'y-websocket reference (memory)', dialect: yWebsocketDialect, storage: null, needsRoomToken: false },
-  { name: 'hocuspocus', label: 'Hocuspocus (memory)', dialect: hocuspocusDialect, storage: null, needsRoomToken: false },
-  { name: 'hocuspocus-sqlite', label: 'Hocuspocus + SQLite', dialect: hocuspocusDialect, storage: 'hocuspocus-sqlite', needsRoomToken: false },
+  { name: 'whiteboard', label: 'whiteboard (ours, SQLite)', protocol: yjsClientProtocol(whiteboardDialect), storage: 'our-sqlite', needsRoomToken: true },
+  { name: 'y-websocket', label: 'y-websocket reference (memory)', protocol: yjsClientProtocol(yWebsocketDialect), storage: null, needsRoomToken: false },
+  { name: 'hocuspocus', label: 'Hocuspocus (memory)', protocol: yjsClientProtocol(hocuspocusDialect), storage: null, needsRoomToken: false },
+  { name: 'hocuspocus-sqlite', label: 'Hocuspocus + SQLite', protocol: yjsClientProtocol(hocuspocusDialect), storage: 'hocuspocus-sqlite', needsRoomToken: false },
+  { name: 'tldraw-sync', label: 'tldraw sync (memory)', protocol: tldrawSyncProtocol, storage: null, needsRoomToken: false },
+  { name: 'tldraw-sync-sqlite', label: 'tldraw sync + SQLite', protocol: tldrawSyncProtocol, storage: 'tldraw-sqlite', needsRoomToken: false },
 ]
 
 export interface StartOptions {
@@ -61,6 +66,11 @@ export function ourDatabaseFile(dir: string): string {
 
 export function hocuspocusDatabaseFile(dir: string): string {
   return path.join(dir, 'hocuspocus.db')
+}
+
+/** tldraw's SQLite storage: one database file per room in this folder. */
+export function tldrawDatabaseDir(dir: string): string {
+  return path.join(dir, 'tldraw')
 }
 
 export async function freePort(): Promise<number> {
@@ -131,6 +141,14 @@ function serverCommand(kind: ServerKind, port: number, options: StartOptions, ou
         env: baseEnv,
         cwd: options.dir,
       }
+    case 'tldraw-sync':
+      return { args: [...nodeFlags, path.join(PEERS_DIR, 'tldraw-sync-server.mjs'), '--port', String(port)], env: baseEnv, cwd: options.dir }
+    case 'tldraw-sync-sqlite':
+      return {
+        args: [...nodeFlags, path.join(PEERS_DIR, 'tldraw-sync-server.mjs'), '--port', String(port), '--sqlite-dir', tldrawDatabaseDir(options.dir)],
+        env: baseEnv,
+        cwd: options.dir,
+      }
   }
 }
 
@@ -189,5 +207,5 @@ export function sampleProcess(pid: number): ProcessSample {
 }
 
 export function peersInstalled(): boolean {
-  return existsSync(path.join(PEERS_DIR, 'node_modules/@hocuspocus/server')) && existsSync(path.join(PEERS_DIR, 'node_modules/@y/websocket-server'))
+  return ['@hocuspocus/server', '@y/websocket-server', '@tldraw/sync-core'].every((name) => existsSync(path.join(PEERS_DIR, 'node_modules', name)))
 }
