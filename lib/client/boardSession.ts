@@ -19,6 +19,7 @@ import { TOKEN_REFUSED_CLOSE, createAuthSocketClass } from './authSocket.ts'
 import { trackConnection } from './boardStatus.ts'
 import { LOCAL_STORE_ORIGIN, bindPresenceToAwareness, bindStoreToYRecords, warnSkippedRecord } from './binding.ts'
 import { dropLocalCopy, openLocalCopy, type LocalCopy } from './localCopy.ts'
+import { TokenRequestError, requestRoomToken, takeRoomToken, type RoomTokenResponse } from './roomToken.ts'
 import { forgetPageForOffline } from './offlineShell.ts'
 import { forgetBoard } from './recentBoards.ts'
 import { startTabSync } from './tabSync.ts'
@@ -35,15 +36,6 @@ export interface BoardLink {
 export interface GuestIdentity {
   name: string
   color: string
-}
-
-/** What `POST /api/token` answers. */
-export interface RoomTokenResponse {
-  token: string
-  scope: Scope
-  room: string
-  syncUrl: string
-  userId: string
 }
 
 /**
@@ -74,26 +66,6 @@ export class BoardOfflineError extends Error {
   constructor() {
     super('You are offline, and this board has not been opened on this device yet. It opens when you are back online.')
   }
-}
-
-export class TokenRequestError extends Error {
-  /** The board is gone or the link no longer valid: reconnecting cannot help. */
-  readonly permanent: boolean
-
-  constructor(readonly status: number) {
-    super(`token request failed with HTTP ${status}`)
-    this.permanent = status === 403 || status === 404
-  }
-}
-
-export async function requestRoomToken(link: BoardLink, identity: GuestIdentity): Promise<RoomTokenResponse> {
-  const response = await fetch('/api/token', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ link: link.kind, id: link.id, name: identity.name, color: identity.color }),
-  })
-  if (!response.ok) throw new TokenRequestError(response.status)
-  return (await response.json()) as RoomTokenResponse
 }
 
 export interface BoardSession {
@@ -233,7 +205,8 @@ export async function openBoardSession(
   const firstToken = (async () => {
     for (let attempt = 0; ; attempt++) {
       try {
-        const token = await requestRoomToken(link, identity.get())
+        // The first attempt takes the request the page made while this code was downloading.
+        const token = await (attempt === 0 ? takeRoomToken(link, identity.get()) : requestRoomToken(link, identity.get()))
         mark('token')
         syncUrl.set(token.syncUrl)
         return token
