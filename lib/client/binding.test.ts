@@ -15,7 +15,7 @@ import {
 } from 'tldraw'
 import { geoShapeRecord } from '../shapeRecord.ts'
 import * as Y from 'yjs'
-import { bindStoreToYRecords } from './binding.ts'
+import { LOAD_CHUNK, bindStoreToYRecords } from './binding.ts'
 
 const PAGE_ID = PageRecordType.createId('page')
 
@@ -256,5 +256,108 @@ describe('bindStoreToYRecords', () => {
     expect(yRecords.has(createShapeId('after'))).toBe(false)
     applyAsRemotePeer(doc, (records) => records.set(createShapeId('late'), geoShape('late', 0)))
     expect(store.has(createShapeId('late'))).toBe(false)
+  })
+
+  describe('a big board', () => {
+    /** A map holding the document, the page and `count` geo shapes in rows of 100, 100 apart, the farthest first. */
+    function bigMap(count: number) {
+      const doc = new Y.Doc()
+      const yRecords = doc.getMap<TLRecord>('tldraw')
+      doc.transact(() => {
+        for (let i = count - 1; i >= 0; i--) {
+          const shape = geoShape(`big-${i}`, (i % 100) * 100)
+          yRecords.set(shape.id, { ...shape, y: Math.floor(i / 100) * 100 })
+        }
+        yRecords.set(TLDOCUMENT_ID, DocumentRecordType.create({ id: TLDOCUMENT_ID }))
+        yRecords.set(PAGE_ID, PageRecordType.create({ id: PAGE_ID, name: 'Page 1', index: 'a1' as never }))
+      })
+      return { doc, yRecords }
+    }
+    const shapeCount = (store: TLStore) => store.query.records('shape').get().length
+
+    it('opens in chunks: the document, the page and the shapes nearest the first view come first, the rest follow', async () => {
+      const { yRecords } = bigMap(1_300)
+      const store = createTLStore()
+      const stop = bindStoreToYRecords(store, yRecords)
+      expect(store.has(TLDOCUMENT_ID)).toBe(true)
+      expect(store.has(PAGE_ID)).toBe(true)
+      expect(shapeCount(store)).toBe(LOAD_CHUNK - 2)
+      // Every shape in the first view (x ≤ 1,600, y ≤ 1,000: 17 columns × 11 rows) is in the first
+      // chunk, though the map holds them last; the farthest shape (x 9,900, y 1,200) is not.
+      const first = store.query.records('shape').get()
+      expect(first.filter((shape) => shape.x <= 1_600 && shape.y <= 1_000)).toHaveLength(17 * 11)
+      expect(store.has(createShapeId('big-1299'))).toBe(false)
+      await vi.waitFor(() => expect(shapeCount(store)).toBe(1_300))
+      stop()
+    })
+
+    it('puts a parent before its children and bindings after the shapes they join', async () => {
+      const { doc, yRecords } = bigMap(1_200)
+      // A frame far away with a child, and an arrow bound to the child: all ranked last of their kind.
+      const frameId = createShapeId('far-frame')
+      const childId = createShapeId('child')
+      const arrowId = createShapeId('arrow')
+      doc.transact(() => {
+        yRecords.set(childId, { ...geoShape('child', 10), parentId: frameId } as TLRecord)
+        yRecords.set(frameId, { ...geoShape('far-frame', 90_000), type: 'frame', props: { w: 200, h: 200, name: '', color: 'black' } } as unknown as TLRecord)
+        yRecords.set(arrowId, { ...geoShape('arrow', 0), type: 'arrow', props: arrowProps() } as unknown as TLRecord)
+        yRecords.set('binding:b1', {
+          id: 'binding:b1',
+          typeName: 'binding',
+          type: 'arrow',
+          fromId: arrowId,
+          toId: childId,
+          meta: {},
+          props: { terminal: 'end', normalizedAnchor: { x: 0.5, y: 0.5 }, isExact: false, isPrecise: false, snap: 'none' },
+        } as unknown as TLRecord)
+      })
+      const store = createTLStore()
+      const order: string[] = []
+      const stopWatching = store.listen(({ changes }) => order.push(...Object.keys(changes.added)), { source: 'remote' })
+      const stop = bindStoreToYRecords(store, yRecords)
+      await vi.waitFor(() => expect(store.has('binding:b1' as TLRecord['id'])).toBe(true))
+      store._flushHistory()
+      expect(order.indexOf(frameId)).toBeLessThan(order.indexOf(childId))
+      expect(order.indexOf(childId)).toBeLessThan(order.indexOf('binding:b1'))
+      expect(order.indexOf(arrowId)).toBeLessThan(order.indexOf('binding:b1'))
+      stopWatching()
+      stop()
+    })
+
+    it('a record changed or deleted while waiting arrives as the map holds it last, and new records join the queue', async () => {
+      const { doc, yRecords } = bigMap(1_300)
+      const store = createTLStore()
+      const report = vi.fn()
+      const stop = bindStoreToYRecords(store, yRecords, { onSkippedRecord: report })
+      const last = createShapeId('big-1299')
+      const deleted = createShapeId('big-1298')
+      const shown = createShapeId('big-0')
+      expect(store.has(last)).toBe(false)
+      applyAsRemotePeer(doc, (records) => {
+        records.set(last, { ...(records.get(last) as TLGeoShape), x: 12_345 })
+        records.delete(deleted)
+        records.set(createShapeId('new'), geoShape('new', 5))
+        records.set(shown, { ...(records.get(shown) as TLGeoShape), x: -50 })
+      })
+      // A change to a shape already shown applies at once.
+      expect(store.get(shown)?.x).toBe(-50)
+      // 1,300 − the deleted one + the new one.
+      await vi.waitFor(() => expect(shapeCount(store)).toBe(1_300))
+      expect(store.has(createShapeId('new'))).toBe(true)
+      expect(store.get(last)?.x).toBe(12_345)
+      expect(store.has(deleted)).toBe(false)
+      expect(report).not.toHaveBeenCalled()
+      stop()
+    })
+
+    it('stops loading once disposed', async () => {
+      const { yRecords } = bigMap(1_300)
+      const store = createTLStore()
+      const stop = bindStoreToYRecords(store, yRecords)
+      stop()
+      // Another task later: no chunk came.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(shapeCount(store)).toBe(LOAD_CHUNK - 2)
+    })
   })
 })

@@ -56,9 +56,42 @@ function mergeRemoteRecords(store: TLStore, puts: TLRecord[], removals: TLRecord
 }
 
 /**
+ * A board with more records than this opens in steps: these first (the document, its pages and
+ * assets, then the shapes nearest the top-left of the page, where a new camera looks), the rest in
+ * chunks of this size, one task each, so the editor shows the board and stays responsive while
+ * tldraw mounts thousands of shapes. New records arriving in that time join the queue; changes to
+ * records already shown apply at once.
+ */
+export const LOAD_CHUNK = 500
+
+/** Where a fresh camera looks (page coordinates): shapes outside it come after those inside. */
+const FIRST_VIEW = { width: 1_600, height: 1_000 }
+
+/**
+ * The order records reach the store when they come in chunks: other document records (document,
+ * pages, assets) first; then shapes, parents before children, nearest the first view first; then
+ * bindings, once the shapes they join are there.
+ */
+function loadRank(yRecords: Y.Map<TLRecord>, value: unknown): [number, number] {
+  const record = value as Partial<{ typeName: string; parentId: string; x: number; y: number }> | null
+  if (!record || typeof record !== 'object') return [0, 0]
+  if (record.typeName === 'binding') return [Number.MAX_SAFE_INTEGER, 0]
+  if (record.typeName !== 'shape') return [0, 0]
+  let depth = 1
+  for (let parent = record.parentId; typeof parent === 'string' && parent.startsWith('shape:') && depth < 64; depth++) {
+    parent = (yRecords.get(parent) as Partial<{ parentId: string }> | undefined)?.parentId
+  }
+  if (depth > 1 || typeof record.x !== 'number' || typeof record.y !== 'number') return [depth, 0]
+  const dx = Math.max(0, -record.x, record.x - FIRST_VIEW.width)
+  const dy = Math.max(0, -record.y, record.y - FIRST_VIEW.height)
+  return [depth, dx + dy]
+}
+
+/**
  * Keeps a tldraw store and a Y.Map of its document records in step. The map's current content is
- * loaded first; afterwards only the user's own document changes go to Yjs, and remote changes are
- * merged into the store as remote changes. Returns a function that stops the binding.
+ * loaded first (in chunks on a big board, see LOAD_CHUNK); afterwards only the user's own document
+ * changes go to Yjs, and remote changes are merged into the store as remote changes. Returns a
+ * function that stops the binding.
  */
 export interface RecordBindingOptions {
   /** Mirror remote records only; the store's own changes never reach Yjs (view-only links). */
@@ -71,12 +104,58 @@ export function bindStoreToYRecords(store: TLStore, yRecords: Y.Map<TLRecord>, o
   const doc = yRecords.doc
   if (!doc) throw new Error('the Y.Map must belong to a Y.Doc')
 
-  const initial: TLRecord[] = []
-  yRecords.forEach((value, key) => {
-    const record = acceptRemoteRecord(store, value, report, key)
-    if (record) initial.push(record)
-  })
-  mergeRemoteRecords(store, initial, [])
+  /** Puts what the map holds now for these keys into the store (or removes what it no longer holds). */
+  const applyKeys = (keys: Iterable<string>) => {
+    const puts: TLRecord[] = []
+    const removals: TLRecord['id'][] = []
+    for (const key of keys) {
+      const value = yRecords.get(key)
+      if (value === undefined) {
+        removals.push(key as TLRecord['id'])
+        continue
+      }
+      const record = acceptRemoteRecord(store, value, report, key)
+      if (record) puts.push(record)
+    }
+    mergeRemoteRecords(store, puts, removals)
+  }
+
+  // Keys of records not in the store yet, waiting for their chunk; `queue` holds them in load order.
+  const waiting = new Set<string>()
+  let queue: string[] = []
+  let queueSorted = true
+  let chunkTimer: ReturnType<typeof setTimeout> | null = null
+  const loadNextChunk = () => {
+    chunkTimer = null
+    if (!queueSorted) {
+      const ranks = new Map(queue.filter((key) => waiting.has(key)).map((key) => [key, loadRank(yRecords, yRecords.get(key))]))
+      queue = [...ranks.keys()].sort((a, b) => ranks.get(a)![0] - ranks.get(b)![0] || ranks.get(a)![1] - ranks.get(b)![1])
+      queueSorted = true
+    }
+    const chunk: string[] = []
+    while (chunk.length < LOAD_CHUNK && queue.length > 0) {
+      const key = queue.shift()!
+      if (waiting.delete(key)) chunk.push(key)
+    }
+    applyKeys(chunk)
+    if (waiting.size > 0) chunkTimer = setTimeout(loadNextChunk, 0)
+  }
+  const enqueue = (keys: string[]) => {
+    for (const key of keys) {
+      if (waiting.has(key)) continue
+      waiting.add(key)
+      queue.push(key)
+    }
+    queueSorted = false
+  }
+
+  const initial = [...yRecords.keys()]
+  if (initial.length > LOAD_CHUNK) {
+    enqueue(initial)
+    loadNextChunk()
+  } else {
+    applyKeys(initial)
+  }
 
   const stopListening = options.readOnly
     ? () => {}
@@ -99,22 +178,29 @@ export function bindStoreToYRecords(store: TLStore, yRecords: Y.Map<TLRecord>, o
 
   const applyRemoteChanges = (event: Y.YMapEvent<TLRecord>, transaction: Y.Transaction) => {
     if (transaction.origin === LOCAL_STORE_ORIGIN) return
-    const puts: TLRecord[] = []
-    const removals: TLRecord['id'][] = []
-    event.changes.keys.forEach((change, key) => {
-      if (change.action === 'delete') {
-        removals.push(key as TLRecord['id'])
-        return
+    // Changes to records the store holds apply now; new records wait in the queue while it is busy
+    // (or when they are many), and a queued record is read from the map when its chunk comes.
+    const now: string[] = []
+    const added: string[] = []
+    for (const key of event.changes.keys.keys()) {
+      if (waiting.has(key)) {
+        if (!yRecords.has(key)) waiting.delete(key)
+      } else if (store.has(key as TLRecord['id']) || !yRecords.has(key)) {
+        now.push(key)
+      } else {
+        added.push(key)
       }
-      const record = acceptRemoteRecord(store, yRecords.get(key), report, key)
-      if (record) puts.push(record)
-    })
-    mergeRemoteRecords(store, puts, removals)
+    }
+    if (waiting.size === 0 && added.length <= LOAD_CHUNK) now.push(...added)
+    else enqueue(added)
+    applyKeys(now)
+    if (waiting.size > 0 && chunkTimer === null) chunkTimer = setTimeout(loadNextChunk, 0)
   }
   yRecords.observe(applyRemoteChanges)
 
   return () => {
     stopListening()
+    if (chunkTimer !== null) clearTimeout(chunkTimer)
     yRecords.unobserve(applyRemoteChanges)
   }
 }
