@@ -1,8 +1,7 @@
 import { expect, test } from '@playwright/test'
 import { createBoard, openBoard, waitForSaved } from './support/board.ts'
+import { PNG_BASE64, dropPng } from './support/opening.ts'
 
-// A 2×2 PNG.
-const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFklEQVR42mP8z8DwnwEIGBkYGBgYAAAkBgIBmh6MVAAAAABJRU5ErkJggg=='
 
 test('an image dropped by A is uploaded, B renders it from its URL, and the document holds no image bytes', async ({ browser }) => {
   const { editPath } = await createBoard(browser)
@@ -10,15 +9,7 @@ test('an image dropped by A is uploaded, B renders it from its URL, and the docu
   const b = await openBoard(browser, editPath, 'Bob')
 
   // Drop a PNG file on A's canvas, as a file dragged from the desktop would arrive.
-  await a.page.evaluate(async (base64) => {
-    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
-    const transfer = new DataTransfer()
-    transfer.items.add(new File([bytes], 'dot.png', { type: 'image/png' }))
-    const canvas = document.querySelector('.tl-canvas')!
-    for (const type of ['dragenter', 'dragover', 'drop']) {
-      canvas.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, clientX: 500, clientY: 400, bubbles: true, cancelable: true }))
-    }
-  }, PNG_BASE64)
+  await dropPng(a.page, PNG_BASE64, { x: 500, y: 400 })
 
   const imageSrc = () =>
     b.page.evaluate(() => {

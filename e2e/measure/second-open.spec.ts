@@ -4,6 +4,7 @@ import { expect, test, type Page } from '@playwright/test'
 import { localCopyName, linkOfBoardPath } from '../../lib/client/localCopy.ts'
 import { createBoard, newGuest, openBoard, waitForLiveBoard, waitForSaved } from '../support/board.ts'
 import { waitForLocalCopy } from '../support/offline.ts'
+import { countSocketBytes, median, openingSteps, recordFirstShape } from '../support/opening.ts'
 
 /**
  * Opening a big board a second time, with the board's copy in this browser and without it (the
@@ -15,11 +16,6 @@ import { waitForLocalCopy } from '../support/offline.ts'
 
 const SHAPES = Number(process.env.SECOND_OPEN_SHAPES ?? 2_000)
 const ROUNDS = 3
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
-}
 
 interface OpenMeasurement {
   /** From navigation start to the first shape element in the DOM. */
@@ -39,28 +35,15 @@ const NETWORKS = [
 ] as const
 
 async function measureOpen(page: Page, boardPath: string): Promise<OpenMeasurement> {
-  let socketBytes = 0
-  const onSocket = (socket: import('@playwright/test').WebSocket) => {
-    socket.on('framereceived', ({ payload }) => {
-      socketBytes += typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength
-    })
-  }
-  page.on('websocket', onSocket)
+  const socketBytes = countSocketBytes(page)
   await page.goto(boardPath)
   const firstShape = await page.waitForFunction(() => (window as unknown as { firstShapeAt?: number }).firstShapeAt, null, { timeout: 60_000 })
   const firstShapeMs = Math.round((await firstShape.jsonValue()) as number)
   await waitForLiveBoard(page)
   await page.waitForFunction((count) => window.editor!.getCurrentPageShapeIds().size === count, SHAPES, { timeout: 60_000 })
   const completeMs = Math.round(await page.evaluate(() => performance.now()))
-  page.off('websocket', onSocket)
-  const steps = await page.evaluate(() => {
-    const firsts: Record<string, number> = {}
-    for (const entry of performance.getEntriesByType('mark')) {
-      if (entry.name.startsWith('board:') && !(entry.name in firsts)) firsts[entry.name.slice(6)] = Math.round(entry.startTime)
-    }
-    return firsts
-  })
-  return { firstShapeMs, completeMs, socketBytes, steps }
+  const steps = await openingSteps(page)
+  return { firstShapeMs, completeMs, socketBytes: socketBytes(), steps }
 }
 
 test(`second open of a ${SHAPES}-shape board, with and without the copy in this browser`, async ({ browser }) => {
@@ -82,15 +65,7 @@ test(`second open of a ${SHAPES}-shape board, with and without the copy in this 
   await writer.context.close()
 
   const context = await newGuest(browser, 'Reader')
-  // The time the first shape element appears, from navigation start.
-  await context.addInitScript(() => {
-    const observer = new MutationObserver(() => {
-      if (!document.querySelector('[data-shape-id]')) return
-      ;(window as unknown as { firstShapeAt?: number }).firstShapeAt = performance.now()
-      observer.disconnect()
-    })
-    observer.observe(document, { childList: true, subtree: true })
-  })
+  await recordFirstShape(context)
   const page = await context.newPage()
   const cold = await measureOpen(page, editPath)
   await waitForLocalCopy(page, editPath)
