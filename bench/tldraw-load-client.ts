@@ -64,6 +64,8 @@ export class TldrawLoadClient extends MeasuredClient implements LoadClient {
     this.ws.on('message', (data: Buffer) => {
       this.bytesIn += data.byteLength
       this.messagesIn++
+      // A synced plain client only counts: parsing every broadcast's JSON would load the generator, not the server.
+      if (this.syncedAt && !this.records) return
       for (const event of readServerFrame(data.toString())) {
         switch (event.kind) {
           case 'connected':
